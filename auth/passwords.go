@@ -1,0 +1,66 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"runtime"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/semaphore"
+
+	"crm/apierr"
+)
+
+// Passwords hashes and checks passwords with bcrypt. At most `slots` checks
+// run at once (one per CPU by default), so a login flood queues here instead
+// of starving every other request of CPU; a check that cannot start within
+// maxWait is refused as "too many requests".
+type Passwords struct {
+	cost    int
+	slots   *semaphore.Weighted
+	maxWait time.Duration
+	dummy   []byte
+}
+
+func NewPasswords(cost, concurrency int, maxWait time.Duration) (*Passwords, error) {
+	if concurrency <= 0 {
+		concurrency = runtime.GOMAXPROCS(0)
+	}
+	// The dummy hash has the same cost as real ones, so checking a password
+	// for a user who does not exist takes as long as for one who does.
+	dummy, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+	if err != nil {
+		return nil, err
+	}
+	return &Passwords{cost: cost, slots: semaphore.NewWeighted(int64(concurrency)), maxWait: maxWait, dummy: dummy}, nil
+}
+
+// Verify reports whether password matches hash. An empty hash (no such
+// user) is checked against the dummy and never matches.
+func (p *Passwords) Verify(ctx context.Context, hash, password string) (bool, error) {
+	release, err := p.acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	if hash == "" {
+		_ = bcrypt.CompareHashAndPassword(p.dummy, []byte(password))
+		return false, nil
+	}
+	err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+	if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (p *Passwords) acquire(ctx context.Context) (func(), error) {
+	waitCtx, cancel := context.WithTimeout(ctx, p.maxWait)
+	defer cancel()
+	if err := p.slots.Acquire(waitCtx, 1); err != nil {
+		return nil, apierr.ErrTooManyRequests
+	}
+	return func() { p.slots.Release(1) }, nil
+}

@@ -1,0 +1,299 @@
+// Package config is the server's whole configuration: one struct, read from
+// config.yaml and overridden key by key by CRM_* environment variables.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/spf13/viper"
+)
+
+type Config struct {
+	HTTP     HTTP     `mapstructure:"http"`
+	Database Database `mapstructure:"database"`
+	Auth     Auth     `mapstructure:"auth"`
+	Admin    Admin    `mapstructure:"admin"`
+	Log      Log      `mapstructure:"log"`
+}
+
+type HTTP struct {
+	Addr              string        `mapstructure:"addr"`
+	CORSOrigins       []string      `mapstructure:"cors_origins"`
+	TrustedProxies    []string      `mapstructure:"trusted_proxies"`
+	RealStatusCodes   bool          `mapstructure:"real_status_codes"`
+	MaxBodyBytes      int64         `mapstructure:"max_body_bytes"`
+	MaxHeaderBytes    int           `mapstructure:"max_header_bytes"`
+	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
+	ReadTimeout       time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout      time.Duration `mapstructure:"write_timeout"`
+	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	ShutdownTimeout   time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+type Database struct {
+	Driver          string        `mapstructure:"driver"`
+	DSN             string        `mapstructure:"dsn"`
+	MaxOpenConns    int           `mapstructure:"max_open_conns"`
+	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
+	ConnectTimeout  time.Duration `mapstructure:"connect_timeout"`
+	SlowQuery       time.Duration `mapstructure:"slow_query"`
+}
+
+type Auth struct {
+	JWTSecret         string        `mapstructure:"jwt_secret"`
+	Issuer            string        `mapstructure:"issuer"`
+	Audience          string        `mapstructure:"audience"`
+	TokenTTL          time.Duration `mapstructure:"token_ttl"`
+	RefreshWindow     time.Duration `mapstructure:"refresh_window"`
+	BcryptCost        int           `mapstructure:"bcrypt_cost"`
+	BcryptConcurrency int           `mapstructure:"bcrypt_concurrency"`
+	BcryptMaxWait     time.Duration `mapstructure:"bcrypt_max_wait"`
+	Throttle          Throttle      `mapstructure:"login_throttle"`
+}
+
+// Throttle is a token bucket per key: Burst attempts at once, then one more
+// every Every. A successful login gives its username attempt back.
+type Throttle struct {
+	UsernameBurst int           `mapstructure:"username_burst"`
+	UsernameEvery time.Duration `mapstructure:"username_every"`
+	AddressBurst  int           `mapstructure:"address_burst"`
+	AddressEvery  time.Duration `mapstructure:"address_every"`
+}
+
+type Admin struct {
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+}
+
+type Log struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// MinSecretBytes: HS256 keys shorter than the hash output weaken the MAC, and
+// golang-jwt does not check the length itself.
+const MinSecretBytes = 32
+
+// Default is the configuration when no file and no environment says otherwise.
+func Default() Config {
+	return Config{
+		HTTP: HTTP{
+			Addr:              ":8080",
+			MaxBodyBytes:      1 << 20,
+			MaxHeaderBytes:    64 << 10,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ShutdownTimeout:   20 * time.Second,
+		},
+		Database: Database{
+			Driver:          "sqlite",
+			DSN:             "data/crm.db",
+			MaxOpenConns:    20,
+			ConnMaxLifetime: 3 * time.Minute,
+			ConnectTimeout:  60 * time.Second,
+			SlowQuery:       500 * time.Millisecond,
+		},
+		Auth: Auth{
+			Issuer:            "clinic-crm",
+			Audience:          "clinic-crm-admin",
+			TokenTTL:          7200 * time.Second,
+			RefreshWindow:     7 * 24 * time.Hour,
+			BcryptCost:        10,
+			BcryptConcurrency: 0,
+			BcryptMaxWait:     3 * time.Second,
+			Throttle: Throttle{
+				UsernameBurst: 5,
+				UsernameEvery: time.Minute,
+				AddressBurst:  30,
+				AddressEvery:  2 * time.Second,
+			},
+		},
+		Admin: Admin{Username: "admin"},
+		Log:   Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads path (if it exists; an explicitly named file must exist) and
+// then the environment. Every key of Default can be overridden by CRM_ plus
+// the key in upper case with dots as underscores: auth.token_ttl is
+// CRM_AUTH_TOKEN_TTL.
+func Load(path string, mustExist bool) (Config, error) {
+	v := viper.New()
+	setDefaults(v, Default())
+	v.SetEnvPrefix("CRM")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+
+	if path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			var notFound *os.PathError
+			if mustExist || !errors.As(err, &notFound) {
+				return Config{}, fmt.Errorf("read config %s: %w", path, err)
+			}
+		}
+	}
+
+	var cfg Config
+	if err := v.Unmarshal(&cfg); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	cfg.HTTP.CORSOrigins = cleanList(cfg.HTTP.CORSOrigins)
+	cfg.HTTP.TrustedProxies = cleanList(cfg.HTTP.TrustedProxies)
+	return cfg, cfg.Validate()
+}
+
+// setDefaults registers every key, which is also what lets AutomaticEnv
+// reach keys that the file does not mention.
+func setDefaults(v *viper.Viper, d Config) {
+	defaults := map[string]any{
+		"http.addr":                          d.HTTP.Addr,
+		"http.cors_origins":                  d.HTTP.CORSOrigins,
+		"http.trusted_proxies":               d.HTTP.TrustedProxies,
+		"http.real_status_codes":             d.HTTP.RealStatusCodes,
+		"http.max_body_bytes":                d.HTTP.MaxBodyBytes,
+		"http.max_header_bytes":              d.HTTP.MaxHeaderBytes,
+		"http.read_header_timeout":           d.HTTP.ReadHeaderTimeout,
+		"http.read_timeout":                  d.HTTP.ReadTimeout,
+		"http.write_timeout":                 d.HTTP.WriteTimeout,
+		"http.idle_timeout":                  d.HTTP.IdleTimeout,
+		"http.shutdown_timeout":              d.HTTP.ShutdownTimeout,
+		"database.driver":                    d.Database.Driver,
+		"database.dsn":                       d.Database.DSN,
+		"database.max_open_conns":            d.Database.MaxOpenConns,
+		"database.conn_max_lifetime":         d.Database.ConnMaxLifetime,
+		"database.connect_timeout":           d.Database.ConnectTimeout,
+		"database.slow_query":                d.Database.SlowQuery,
+		"auth.jwt_secret":                    d.Auth.JWTSecret,
+		"auth.issuer":                        d.Auth.Issuer,
+		"auth.audience":                      d.Auth.Audience,
+		"auth.token_ttl":                     d.Auth.TokenTTL,
+		"auth.refresh_window":                d.Auth.RefreshWindow,
+		"auth.bcrypt_cost":                   d.Auth.BcryptCost,
+		"auth.bcrypt_concurrency":            d.Auth.BcryptConcurrency,
+		"auth.bcrypt_max_wait":               d.Auth.BcryptMaxWait,
+		"auth.login_throttle.username_burst": d.Auth.Throttle.UsernameBurst,
+		"auth.login_throttle.username_every": d.Auth.Throttle.UsernameEvery,
+		"auth.login_throttle.address_burst":  d.Auth.Throttle.AddressBurst,
+		"auth.login_throttle.address_every":  d.Auth.Throttle.AddressEvery,
+		"admin.username":                     d.Admin.Username,
+		"admin.password":                     d.Admin.Password,
+		"log.level":                          d.Log.Level,
+		"log.format":                         d.Log.Format,
+	}
+	for key, value := range defaults {
+		v.SetDefault(key, value)
+	}
+}
+
+func cleanList(items []string) []string {
+	var out []string
+	for _, item := range items {
+		for _, part := range strings.Split(item, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// Validate refuses settings the server cannot run safely with.
+func (c Config) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	switch c.Database.Driver {
+	case "sqlite", "mysql":
+	default:
+		add("database.driver must be sqlite or mysql, not %q", c.Database.Driver)
+	}
+	if c.Database.DSN == "" {
+		add("database.dsn is empty")
+	}
+	if c.Database.MaxOpenConns < 1 {
+		add("database.max_open_conns must be at least 1")
+	}
+	if s := c.Auth.JWTSecret; s != "" && len(s) < MinSecretBytes {
+		add("auth.jwt_secret is %d bytes; it must be at least %d (or empty, to generate one and keep it in the database)", len(s), MinSecretBytes)
+	}
+	if c.Auth.TokenTTL <= 0 {
+		add("auth.token_ttl must be positive")
+	}
+	if c.Auth.RefreshWindow < c.Auth.TokenTTL {
+		add("auth.refresh_window must not be shorter than auth.token_ttl")
+	}
+	if c.Auth.BcryptCost < 4 || c.Auth.BcryptCost > 31 {
+		add("auth.bcrypt_cost must be between 4 and 31")
+	}
+	if c.Auth.BcryptConcurrency < 0 {
+		add("auth.bcrypt_concurrency must be 0 (one per CPU) or more")
+	}
+	t := c.Auth.Throttle
+	if t.UsernameBurst < 1 || t.AddressBurst < 1 || t.UsernameEvery <= 0 || t.AddressEvery <= 0 {
+		add("auth.login_throttle bursts must be at least 1 and intervals positive")
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		add("http.max_body_bytes must be at least 1024")
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format must be text or json")
+	}
+	if _, err := ParseLevel(c.Log.Level); err != nil {
+		add("%v", err)
+	}
+	if len(problems) > 0 {
+		return errors.New("invalid configuration: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func ParseLevel(name string) (slog.Level, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(name)); err != nil {
+		return 0, fmt.Errorf("log.level %q is not debug, info, warn or error", name)
+	}
+	return level, nil
+}
+
+// LogValue lets the configuration be logged at start-up with its secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("http.addr", c.HTTP.Addr),
+		slog.Any("http.cors_origins", c.HTTP.CORSOrigins),
+		slog.Any("http.trusted_proxies", c.HTTP.TrustedProxies),
+		slog.Bool("http.real_status_codes", c.HTTP.RealStatusCodes),
+		slog.String("database.driver", c.Database.Driver),
+		slog.String("database.dsn", MaskDSN(c.Database.Driver, c.Database.DSN)),
+		slog.Bool("auth.jwt_secret_set", c.Auth.JWTSecret != ""),
+		slog.Duration("auth.token_ttl", c.Auth.TokenTTL),
+		slog.Duration("auth.refresh_window", c.Auth.RefreshWindow),
+		slog.Int("auth.bcrypt_cost", c.Auth.BcryptCost),
+		slog.String("admin.username", c.Admin.Username),
+		slog.String("log.level", c.Log.Level),
+	)
+}
+
+// MaskDSN hides a MySQL password so the DSN can be logged.
+func MaskDSN(driver, dsn string) string {
+	if driver != "mysql" {
+		return dsn
+	}
+	parsed, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		return "(unparseable mysql dsn)"
+	}
+	if parsed.Passwd != "" {
+		parsed.Passwd = "xxxxx"
+	}
+	return parsed.FormatDSN()
+}

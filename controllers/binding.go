@@ -1,0 +1,206 @@
+// Package controllers turns HTTP requests into model calls: bind the
+// parameters, call one model function, present the result.
+package controllers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"crm/apierr"
+	"crm/middleware"
+)
+
+// Handler returns the success body or an error; JSON adapts it to Gin so
+// that no handler writes a failure response of its own.
+type Handler func(c *gin.Context) (any, error)
+
+func JSON(h Handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		body, err := h(c)
+		if err != nil {
+			middleware.Fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, body)
+	}
+}
+
+// binder reads parameters by any of their spellings (snake_case first,
+// then camelCase) and keeps the first problem: 44001 for a required
+// parameter that is absent or blank, 40035 for one whose value breaks its
+// rule. Values are trimmed; a blank optional value means "none".
+type binder struct {
+	params middleware.Params
+	err    error
+}
+
+func newBinder(c *gin.Context) *binder {
+	return &binder{params: middleware.ParamsOf(c)}
+}
+
+func (b *binder) missing(name string) {
+	if b.err == nil {
+		b.err = apierr.Missing(name)
+	}
+}
+
+func (b *binder) invalid(name string) {
+	if b.err == nil {
+		b.err = apierr.Invalid(name)
+	}
+}
+
+// value returns the name the client used and the trimmed value; ok is
+// false when the parameter is absent, blank or unusable (then recorded).
+func (b *binder) value(names ...string) (string, string, bool) {
+	p, found := b.params.Lookup(names...)
+	if !found {
+		return names[0], "", false
+	}
+	if p.Structured || !utf8.ValidString(p.Value) {
+		b.invalid(p.Name)
+		return p.Name, "", false
+	}
+	v := strings.TrimSpace(p.Value)
+	return p.Name, v, v != ""
+}
+
+// textRule bounds free text in characters and refuses control characters,
+// which no field of a patient needs (multi-line fields keep line breaks).
+type textRule struct {
+	maxRunes  int
+	multiline bool
+}
+
+func (r textRule) allows(s string) bool {
+	if utf8.RuneCountInString(s) > r.maxRunes {
+		return false
+	}
+	for _, c := range s {
+		if unicode.IsControl(c) && !(r.multiline && (c == '\n' || c == '\r' || c == '\t')) {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *binder) requiredText(rule textRule, names ...string) string {
+	name, v, ok := b.value(names...)
+	if !ok {
+		b.missing(name)
+		return ""
+	}
+	if !rule.allows(v) {
+		b.invalid(name)
+	}
+	return v
+}
+
+func (b *binder) optionalText(rule textRule, names ...string) *string {
+	name, v, ok := b.value(names...)
+	if !ok {
+		return nil
+	}
+	if !rule.allows(v) {
+		b.invalid(name)
+		return nil
+	}
+	return &v
+}
+
+// optionalMatch is optional text that must satisfy valid in full.
+func (b *binder) optionalMatch(valid func(string) bool, names ...string) *string {
+	name, v, ok := b.value(names...)
+	if !ok {
+		return nil
+	}
+	if !valid(v) {
+		b.invalid(name)
+		return nil
+	}
+	return &v
+}
+
+func (b *binder) requiredInt(min, max int64, names ...string) int64 {
+	name, v, ok := b.value(names...)
+	if !ok {
+		b.missing(name)
+		return 0
+	}
+	n, valid := parseInt(v, min, max)
+	if !valid {
+		b.invalid(name)
+	}
+	return n
+}
+
+func (b *binder) optionalInt(min, max int64, names ...string) *int64 {
+	name, v, ok := b.value(names...)
+	if !ok {
+		return nil
+	}
+	n, valid := parseInt(v, min, max)
+	if !valid {
+		b.invalid(name)
+		return nil
+	}
+	return &n
+}
+
+func parseInt(s string, min, max int64) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n >= min && n <= max
+}
+
+// Unix seconds accepted for any time parameter: after 1970, before 10000.
+const (
+	minUnixTime = 1
+	maxUnixTime = 253402300799
+)
+
+// maxID bounds ids to what both databases store.
+const maxID = 1<<63 - 1
+
+// optionalRef reads a dictionary id where 0 or blank means "none".
+func (b *binder) optionalRef(names ...string) *uint64 {
+	n := b.optionalInt(0, maxID, names...)
+	if n == nil || *n == 0 {
+		return nil
+	}
+	id := uint64(*n)
+	return &id
+}
+
+// optionalFilterID reads an id filter where 0 asks for rows without one.
+func (b *binder) optionalFilterID(names ...string) *uint64 {
+	n := b.optionalInt(0, maxID, names...)
+	if n == nil {
+		return nil
+	}
+	id := uint64(*n)
+	return &id
+}
+
+func (b *binder) optionalTime(names ...string) *int64 {
+	return b.optionalInt(minUnixTime, maxUnixTime, names...)
+}
+
+// optionalChoice reads one of a fixed set of words, case-insensitively.
+func (b *binder) optionalChoice(choices []string, names ...string) (string, bool) {
+	name, v, ok := b.value(names...)
+	if !ok {
+		return "", false
+	}
+	for _, c := range choices {
+		if strings.EqualFold(v, c) {
+			return c, true
+		}
+	}
+	b.invalid(name)
+	return "", false
+}

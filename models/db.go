@@ -1,0 +1,189 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	gosqlite "github.com/glebarez/go-sqlite"
+	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"crm/config"
+)
+
+// Open connects to the configured database, retrying with backoff until
+// cfg.ConnectTimeout: under docker-compose the database may start after us.
+func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB, error) {
+	dialector, err := dialectorFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		Logger:         newQueryLogger(log, cfg.SlowQuery),
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", cfg.Driver, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// Idle = max open: a burst should not pay for reconnecting. The lifetime
+	// stays below the usual proxy and MySQL wait_timeout cut-offs.
+	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(cfg.MaxOpenConns)
+	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+
+	if err := pingWithRetry(ctx, sqlDB, cfg, log); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func dialectorFor(cfg config.Database) (gorm.Dialector, error) {
+	switch cfg.Driver {
+	case "sqlite":
+		dsn, err := sqliteDSN(cfg.DSN)
+		if err != nil {
+			return nil, err
+		}
+		return sqlite.Open(dsn), nil
+	case "mysql":
+		dsn, err := mysqlDSN(cfg.DSN)
+		if err != nil {
+			return nil, err
+		}
+		return mysql.New(mysql.Config{DSN: dsn}), nil
+	default:
+		return nil, fmt.Errorf("unknown database driver %q", cfg.Driver)
+	}
+}
+
+// sqliteDSN turns a file path into a DSN with the pragmas the server relies
+// on: WAL so readers do not block the writer (the CLI may write while the
+// server runs), a busy timeout instead of instant SQLITE_BUSY, foreign keys,
+// and IMMEDIATE transactions so two writers queue rather than deadlock.
+func sqliteDSN(path string) (string, error) {
+	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return path, nil // the operator chose every option
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate", nil
+}
+
+// mysqlDSN enforces what the schema assumes whatever the operator wrote:
+// utf8mb4 (Chinese text byte-exact), DATETIME scanned into time.Time in UTC.
+func mysqlDSN(dsn string) (string, error) {
+	parsed, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		return "", errors.New("database.dsn is not a valid MySQL DSN (user:pass@tcp(host:3306)/dbname)")
+	}
+	parsed.ParseTime = true
+	parsed.Loc = time.UTC
+	parsed.Collation = "utf8mb4_unicode_ci"
+	if parsed.Timeout == 0 {
+		parsed.Timeout = 5 * time.Second
+	}
+	if parsed.Params == nil {
+		parsed.Params = map[string]string{}
+	}
+	parsed.Params["time_zone"] = "'+00:00'"
+	return parsed.FormatDSN(), nil
+}
+
+func pingWithRetry(ctx context.Context, db *sql.DB, cfg config.Database, log *slog.Logger) error {
+	deadline := time.Now().Add(cfg.ConnectTimeout)
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := db.PingContext(pingCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return fmt.Errorf("database not reachable after %d attempts: %w", attempt, err)
+		}
+		log.Warn("database not reachable yet, retrying", "attempt", attempt, "retry_in", wait, "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// IsUnavailable tells a database that cannot be reached (or is too busy to
+// answer) from a bad query. Such failures answer 50002 and are never retried
+// here: a write whose connection broke may have committed.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldriver.ErrInvalidConn) ||
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var myErr *mysqldriver.MySQLError
+	if errors.As(err, &myErr) {
+		switch myErr.Number {
+		case 1040, 1053, 1205, 1213, 1290: // too many connections, shutdown, lock wait, deadlock, read-only
+			return true
+		}
+	}
+	var liteErr *gosqlite.Error
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED after the busy timeout
+			return true
+		}
+	}
+	return false
+}
+
+// newQueryLogger reports failed and slow statements without their
+// parameters: phone numbers and password hashes must not reach the log.
+func newQueryLogger(log *slog.Logger, slow time.Duration) logger.Interface {
+	return logger.New(slogWriter{log}, logger.Config{
+		SlowThreshold:             slow,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true,
+		Colorful:                  false,
+	})
+}
+
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Printf(format string, args ...any) {
+	w.log.Warn("database", "detail", strings.TrimSpace(fmt.Sprintf(format, args...)))
+}

@@ -1,0 +1,77 @@
+package models
+
+import (
+	"database/sql/driver"
+	"errors"
+	"slices"
+	"strings"
+)
+
+// Permission is a key a role may hold. The keys are stored in roles and
+// referenced by the route map; renaming one needs a migration.
+type Permission string
+
+const (
+	PermPatientList      Permission = "patient.list"
+	PermPatientCreate    Permission = "patient.create"
+	PermPatientViewAll   Permission = "patient.view_all"
+	PermPatientFullPhone Permission = "patient.full_phone"
+)
+
+type PermissionInfo struct {
+	Key         Permission
+	Description string
+}
+
+// Permissions lists every key the code defines, with the description an
+// administrator sees.
+func Permissions() []PermissionInfo {
+	return []PermissionInfo{
+		{PermPatientList, "查看客户池（自己登记的患者）"},
+		{PermPatientCreate, "登记患者"},
+		{PermPatientViewAll, "查看所有人登记的患者"},
+		{PermPatientFullPhone, "查看他人患者的完整电话号码"},
+	}
+}
+
+// PermissionSet is stored as one space-separated column on the role, so the
+// per-request user lookup loads it with the role in a single query.
+type PermissionSet []Permission
+
+func NewPermissionSet(keys ...Permission) PermissionSet {
+	set := slices.Clone(keys)
+	slices.Sort(set)
+	return slices.Compact(set)
+}
+
+func (s PermissionSet) Has(p Permission) bool {
+	_, found := slices.BinarySearch(s, p)
+	return found
+}
+
+func (s PermissionSet) Value() (driver.Value, error) {
+	parts := make([]string, len(s))
+	for i, p := range s {
+		parts[i] = string(p)
+	}
+	return strings.Join(parts, " "), nil
+}
+
+func (s *PermissionSet) Scan(src any) error {
+	var text string
+	switch v := src.(type) {
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	case nil:
+	default:
+		return errors.New("permission set: unsupported column type")
+	}
+	var keys []Permission
+	for _, field := range strings.Fields(text) {
+		keys = append(keys, Permission(field))
+	}
+	*s = NewPermissionSet(keys...)
+	return nil
+}

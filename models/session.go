@@ -1,0 +1,165 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"crm/apierr"
+)
+
+// Session is one login. Only the token whose id is CurrentJTI works; the
+// refresh window counts from CreatedAt, the login, not from the last refresh.
+type Session struct {
+	ID           uint64
+	UserID       uint64
+	CurrentJTI   string `gorm:"column:current_jti"`
+	PreviousJTI  string `gorm:"column:previous_jti"`
+	RotatedAt    *time.Time
+	CreatedAt    time.Time
+	RevokedAt    *time.Time
+	RevokeReason string
+	ClientIP     string `gorm:"column:client_ip"`
+	UserAgent    string
+}
+
+// Why a session ended, as recorded in sessions.revoke_reason.
+const (
+	RevokedByLogout       = "logout"
+	RevokedByRefreshReuse = "refresh_reuse"
+)
+
+// maxUserAgent matches the column; longer agents are cut, not refused.
+const maxUserAgent = 255
+
+func CreateSession(ctx context.Context, db *gorm.DB, userID uint64, jti, clientIP, userAgent string, now time.Time) (Session, error) {
+	s := Session{UserID: userID, CurrentJTI: jti, CreatedAt: now, ClientIP: clientIP,
+		UserAgent: boundedText(userAgent, maxUserAgent)}
+	err := db.WithContext(ctx).Create(&s).Error
+	return s, err
+}
+
+// ErrSessionInvalid covers every reason a session cannot be used; callers
+// must not tell them apart to the client.
+var ErrSessionInvalid = apierr.ErrInvalidToken
+
+// ActiveViewer is the per-request check: the session exists, is not
+// revoked, still belongs to the token's user and holds this token id, and
+// the user is enabled. Two primary-key lookups, so disabling a user or
+// revoking a session takes effect on the next request.
+func ActiveViewer(ctx context.Context, db *gorm.DB, sessionID, userID uint64, jti string) (Viewer, error) {
+	db = db.WithContext(ctx)
+	s, err := findSession(db, sessionID)
+	if err != nil {
+		return Viewer{}, err
+	}
+	if s.RevokedAt != nil || s.UserID != userID || s.CurrentJTI != jti {
+		return Viewer{}, ErrSessionInvalid
+	}
+	u, err := enabledUser(db, userID)
+	if err != nil {
+		return Viewer{}, err
+	}
+	return u.Viewer(s.ID), nil
+}
+
+// RefreshableSession checks what a refresh (or a 42001 answer) needs: the
+// session is alive, the user enabled, and the login is within window.
+func RefreshableSession(ctx context.Context, db *gorm.DB, sessionID, userID uint64, window time.Duration, now time.Time) (Session, error) {
+	db = db.WithContext(ctx)
+	s, err := findSession(db, sessionID)
+	if err != nil {
+		return Session{}, err
+	}
+	if s.RevokedAt != nil || s.UserID != userID || !now.Before(s.CreatedAt.Add(window)) {
+		return Session{}, ErrSessionInvalid
+	}
+	if _, err := enabledUser(db, userID); err != nil {
+		return Session{}, err
+	}
+	return s, nil
+}
+
+// Rotation outcomes when the presented token id is not the current one.
+const reuseGrace = 10 * time.Second
+
+var ErrRefreshReused = errors.New("refresh token reused; session revoked")
+
+// RotateSession replaces presentedJTI by newJTI with one conditional UPDATE,
+// so of two racing refreshes exactly one wins. The loser's token is either
+// the one just rotated away (a second tab, within reuseGrace: plain 40014)
+// or an older one (replay: the whole session is revoked, ErrRefreshReused).
+func RotateSession(ctx context.Context, db *gorm.DB, s Session, presentedJTI, newJTI string, now time.Time) error {
+	db = db.WithContext(ctx)
+	res := db.Model(&Session{}).
+		Where("id = ? AND current_jti = ? AND revoked_at IS NULL", s.ID, presentedJTI).
+		Updates(map[string]any{"current_jti": newJTI, "previous_jti": presentedJTI, "rotated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	current, err := findSession(db, s.ID)
+	if err != nil {
+		return err
+	}
+	if current.RevokedAt != nil {
+		return ErrSessionInvalid
+	}
+	if presentedJTI == current.PreviousJTI && current.RotatedAt != nil && now.Sub(*current.RotatedAt) <= reuseGrace {
+		return ErrSessionInvalid
+	}
+	if err := RevokeSession(ctx, db, s.ID, RevokedByRefreshReuse, now); err != nil {
+		return err
+	}
+	return ErrRefreshReused
+}
+
+// RevokeSession ends a session; revoking an ended one changes nothing.
+func RevokeSession(ctx context.Context, db *gorm.DB, sessionID uint64, reason string, now time.Time) error {
+	return db.WithContext(ctx).Model(&Session{}).
+		Where("id = ? AND revoked_at IS NULL", sessionID).
+		Updates(map[string]any{"revoked_at": now, "revoke_reason": reason}).Error
+}
+
+func findSession(db *gorm.DB, id uint64) (Session, error) {
+	var s Session
+	err := db.Take(&s, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Session{}, ErrSessionInvalid
+	}
+	return s, err
+}
+
+func enabledUser(db *gorm.DB, id uint64) (User, error) {
+	var u User
+	err := db.Joins("Role").Where("users.id = ?", id).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, ErrSessionInvalid
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if !u.Enabled {
+		return User{}, ErrSessionInvalid
+	}
+	return u, nil
+}
+
+// boundedText makes client-supplied text storable: valid UTF-8 (MySQL's
+// strict mode refuses anything else) and at most max bytes, cut on a rune
+// boundary.
+func boundedText(s string, max int) string {
+	s = strings.ToValidUTF8(s, "")
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && s[max]&0xC0 == 0x80 {
+		max--
+	}
+	return s[:max]
+}

@@ -1,0 +1,120 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"time"
+
+	"gorm.io/gorm"
+
+	"crm/apierr"
+)
+
+type Role struct {
+	ID          uint64
+	Key         string `gorm:"column:role_key"`
+	Name        string
+	Permissions PermissionSet `gorm:"type:text"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// The three roles the installation seeds; their keys are stable.
+const (
+	RoleConsultant = "consultant"
+	RoleManager    = "manager"
+	RoleSuperadmin = "superadmin"
+)
+
+type User struct {
+	ID           uint64
+	Username     string
+	DisplayName  string
+	PasswordHash string
+	RoleID       uint64
+	Role         Role `gorm:"foreignKey:RoleID"`
+	Enabled      bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{3,32}$`)
+
+// ValidUsername is the rule for login and for new accounts alike.
+func ValidUsername(name string) bool { return usernamePattern.MatchString(name) }
+
+// Password lengths in bytes. bcrypt ignores everything past 72 bytes, so
+// longer passwords are refused rather than silently truncated. Login accepts
+// 4 bytes so accounts from the old system still work; new ones need 8.
+const (
+	MinLoginPasswordBytes = 4
+	MinNewPasswordBytes   = 8
+	MaxPasswordBytes      = 72
+)
+
+func ValidLoginPassword(p string) bool {
+	return len(p) >= MinLoginPasswordBytes && len(p) <= MaxPasswordBytes
+}
+
+func ValidNewPassword(p string) bool {
+	return len(p) >= MinNewPasswordBytes && len(p) <= MaxPasswordBytes
+}
+
+// FindUserForLogin loads the account with its role; ErrNotFound if none.
+func FindUserForLogin(ctx context.Context, db *gorm.DB, username string) (User, error) {
+	var u User
+	err := db.WithContext(ctx).Joins("Role").Where("users.username = ?", username).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, apierr.ErrNotFound
+	}
+	return u, err
+}
+
+// NewUser is an account to create; PasswordHash is already bcrypt.
+type NewUser struct {
+	Username     string
+	DisplayName  string
+	PasswordHash string
+	RoleKey      string
+}
+
+var (
+	ErrUsernameTaken = apierr.Conflict("用户名已存在")
+	ErrUnknownRole   = apierr.Invalid("role")
+)
+
+// CreateUser relies on the unique index for a taken username: a count
+// before the insert would race.
+func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (User, error) {
+	db = db.WithContext(ctx)
+	var role Role
+	if err := db.Where("role_key = ?", in.RoleKey).Take(&role).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return User{}, ErrUnknownRole
+		}
+		return User{}, err
+	}
+	u := User{Username: in.Username, DisplayName: in.DisplayName, PasswordHash: in.PasswordHash,
+		RoleID: role.ID, Enabled: true}
+	if err := db.Omit("Role").Create(&u).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return User{}, ErrUsernameTaken
+		}
+		return User{}, err
+	}
+	u.Role = role
+	return u, nil
+}
+
+func (u User) Viewer(sessionID uint64) Viewer {
+	return Viewer{
+		UserID:      u.ID,
+		Username:    u.Username,
+		DisplayName: u.DisplayName,
+		RoleID:      u.RoleID,
+		RoleKey:     u.Role.Key,
+		Permissions: u.Role.Permissions,
+		SessionID:   sessionID,
+	}
+}

@@ -1,0 +1,34 @@
+package models
+
+// Viewer is the authenticated caller. Every model function that reads or
+// writes scoped rows takes one, so the scope cannot be forgotten.
+type Viewer struct {
+	UserID      uint64
+	Username    string
+	DisplayName string
+	RoleID      uint64
+	RoleKey     string
+	Permissions PermissionSet
+	SessionID   uint64
+}
+
+func (v Viewer) Can(p Permission) bool { return v.UserID != 0 && v.Permissions.Has(p) }
+
+type patientScope int
+
+const (
+	scopeNone patientScope = iota // the zero value matches no rows
+	scopeOwn
+	scopeAll
+)
+
+func (v Viewer) patientScope() patientScope {
+	switch {
+	case v.Can(PermPatientViewAll):
+		return scopeAll
+	case v.Can(PermPatientList):
+		return scopeOwn
+	default:
+		return scopeNone
+	}
+}

@@ -1,0 +1,148 @@
+// Package routes is the one map of the HTTP API: every endpoint, with the
+// permission it needs on its own line.
+package routes
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"crm/auth"
+	"crm/config"
+	"crm/controllers"
+	"crm/middleware"
+	"crm/models"
+)
+
+// APIPrefix is where the frontend expects the API.
+const APIPrefix = "/back_end/api/v1"
+
+// Deps is everything the handlers need; main builds it once, tests build
+// their own.
+type Deps struct {
+	Config config.Config
+	DB     *gorm.DB
+	Log    *slog.Logger
+	Auth   *auth.Service
+}
+
+// NewDeps completes the dependencies from a migrated database: the JWT
+// secret comes from the configuration or, if none is set, from the
+// database, generated there on first use so restarts and replicas share it.
+func NewDeps(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger, now func() time.Time) (Deps, error) {
+	secret := cfg.Auth.JWTSecret
+	if secret == "" {
+		candidate := make([]byte, 48)
+		_, _ = rand.Read(candidate)
+		stored, err := models.EnsureSetting(ctx, db, models.SettingJWTSecret, base64.RawStdEncoding.EncodeToString(candidate))
+		if err != nil {
+			return Deps{}, fmt.Errorf("load the generated JWT secret: %w", err)
+		}
+		secret = stored
+	}
+	svc, err := auth.NewService(db, cfg.Auth, []byte(secret), now, log)
+	if err != nil {
+		return Deps{}, err
+	}
+	return Deps{Config: cfg, DB: db, Log: log, Auth: svc}, nil
+}
+
+// New builds the HTTP handler.
+func New(d Deps) (http.Handler, error) {
+	engine, err := Engine(d)
+	if err != nil {
+		return nil, err
+	}
+	return trailingSlashOptional(engine), nil
+}
+
+// Engine is the route map itself; New wraps it. Tests list its routes.
+func Engine(d Deps) (*gin.Engine, error) {
+	engine := gin.New()
+	// Gin trusts every proxy by default, which lets any client choose its
+	// address with X-Forwarded-For and so escape per-address throttling.
+	if err := engine.SetTrustedProxies(d.Config.HTTP.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	engine.RedirectTrailingSlash = false // trailingSlashOptional serves both forms directly
+	engine.RedirectFixedPath = false
+	engine.HandleMethodNotAllowed = true
+
+	engine.Use(
+		middleware.AssignRequestID,
+		middleware.AccessLog(d.Log),
+		middleware.RenderErrors(d.Config.HTTP.RealStatusCodes, d.Log),
+		middleware.Recover(d.Log),
+	)
+	cors, err := middleware.CORS(d.Config.HTTP.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	if cors != nil {
+		engine.Use(cors)
+	}
+	engine.NoRoute(middleware.NoRoute)
+	engine.NoMethod(middleware.MethodNotAllowed)
+
+	health := controllers.HealthController{DB: d.DB}
+	tokens := controllers.TokenController{Auth: d.Auth}
+	menus := controllers.MenuController{DB: d.DB}
+	patients := controllers.PatientController{DB: d.DB}
+	h := controllers.JSON
+
+	engine.GET("/healthz", health.Live)
+	engine.GET("/readyz", health.Ready)
+
+	api := engine.Group(APIPrefix, middleware.ParseParams(d.Config.HTTP.MaxBodyBytes))
+
+	// Public: these check credentials or the presented token themselves.
+	api.POST("/token", h(tokens.Login))
+	api.PATCH("/token", h(tokens.Refresh))
+	api.DELETE("/token", h(tokens.Logout))
+
+	// Everything else needs a valid token, then the permission named.
+	user := api.Group("", middleware.Authenticate(d.Auth))
+	can := middleware.Require
+
+	user.GET("/menu", h(menus.Mine)) // any authenticated user: the menu follows the role
+	user.GET("/patient", can(models.PermPatientList), h(patients.List))
+	user.POST("/patient", can(models.PermPatientCreate), h(patients.Create))
+
+	return engine, nil
+}
+
+// PublicRoutes are the routes that answer without a token; a test checks
+// that every other route refuses a request without one.
+func PublicRoutes() []string {
+	return []string{
+		"GET /healthz",
+		"GET /readyz",
+		"POST " + APIPrefix + "/token",
+		"PATCH " + APIPrefix + "/token",
+		"DELETE " + APIPrefix + "/token",
+	}
+}
+
+// trailingSlashOptional serves /path/ as /path. The frontend writes the
+// slash, curl users often do not; a redirect instead would break CORS
+// preflights, which browsers do not follow.
+func trailingSlashOptional(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path = strings.TrimRight(p, "/")
+			if r.URL.Path == "" {
+				r.URL.Path = "/"
+			}
+			r.URL.RawPath = ""
+		}
+		next.ServeHTTP(w, r)
+	})
+}
