@@ -186,8 +186,14 @@ func (b *binder) optionalFilterID(names ...string) *uint64 {
 	return &id
 }
 
+// optionalTime reads unix seconds; 0 (the old backend's "not set") or
+// blank means none.
 func (b *binder) optionalTime(names ...string) *int64 {
-	return b.optionalInt(minUnixTime, maxUnixTime, names...)
+	t := b.optionalInt(0, maxUnixTime, names...)
+	if t == nil || *t == 0 {
+		return nil
+	}
+	return t
 }
 
 // optionalChoice reads one of a fixed set of words, case-insensitively.

@@ -153,6 +153,11 @@ func IsUnavailable(err error) bool {
 	if errors.As(err, &netErr) {
 		return true
 	}
+	// database/sql does not export this one; it answers requests still in
+	// flight while the pool shuts down.
+	if strings.Contains(err.Error(), "sql: database is closed") {
+		return true
+	}
 	var myErr *mysqldriver.MySQLError
 	if errors.As(err, &myErr) {
 		switch myErr.Number {

@@ -431,3 +431,12 @@ func (e *env) newAccount(t *testing.T, role string) account {
 	}
 	return account{id: u.ID, username: username, password: password, token: e.login(t, username, password)}
 }
+
+// customRole adds a role holding exactly perms, for permission tests.
+func (e *env) customRole(t *testing.T, key string, perms ...models.Permission) {
+	t.Helper()
+	role := models.Role{Key: key, Name: key, Permissions: models.NewPermissionSet(perms...)}
+	if err := e.db.Create(&role).Error; err != nil {
+		t.Fatal(err)
+	}
+}
