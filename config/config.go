@@ -217,7 +217,7 @@ func (c Config) Validate() error {
 	default:
 		add("database.driver must be sqlite or mysql, not %q", c.Database.Driver)
 	}
-	if c.Database.DSN == "" {
+	if strings.TrimSpace(c.Database.DSN) == "" {
 		add("database.dsn is empty")
 	}
 	if c.Database.MaxOpenConns < 1 {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -175,20 +176,50 @@ func IsUnavailable(err error) bool {
 	return false
 }
 
-// newQueryLogger reports failed and slow statements without their
-// parameters: phone numbers and password hashes must not reach the log.
-func newQueryLogger(log *slog.Logger, slow time.Duration) logger.Interface {
-	return logger.New(slogWriter{log}, logger.Config{
-		SlowThreshold:             slow,
-		LogLevel:                  logger.Warn,
-		IgnoreRecordNotFoundError: true,
-		ParameterizedQueries:      true,
-		Colorful:                  false,
-	})
+// queryLogger reports slow statements only, never their parameters (phone
+// numbers, password hashes). Failed statements are not logged here: the
+// error travels up, and whoever cannot handle it logs it once, with the
+// request id.
+type queryLogger struct {
+	log  *slog.Logger
+	slow time.Duration
 }
 
-type slogWriter struct{ log *slog.Logger }
+func newQueryLogger(log *slog.Logger, slow time.Duration) logger.Interface {
+	dropRecordedParams.Do(func() {
+		// Raw(...).Scan() records its SQL through this package-level hook
+		// of GORM's, not through our logger's ParamsFilter.
+		logger.RecorderParamsFilter = func(_ context.Context, statement string, _ ...any) (string, []any) {
+			return statement, nil
+		}
+	})
+	return queryLogger{log: log, slow: slow}
+}
 
-func (w slogWriter) Printf(format string, args ...any) {
-	w.log.Warn("database", "detail", strings.TrimSpace(fmt.Sprintf(format, args...)))
+var dropRecordedParams sync.Once
+
+func (l queryLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+
+func (l queryLogger) Info(ctx context.Context, msg string, args ...any) {
+	l.log.InfoContext(ctx, "database", "detail", fmt.Sprintf(msg, args...))
+}
+
+func (l queryLogger) Warn(ctx context.Context, msg string, args ...any) {
+	l.log.WarnContext(ctx, "database", "detail", fmt.Sprintf(msg, args...))
+}
+
+func (l queryLogger) Error(ctx context.Context, msg string, args ...any) {
+	l.log.ErrorContext(ctx, "database", "detail", fmt.Sprintf(msg, args...))
+}
+
+func (l queryLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	if elapsed := time.Since(begin); l.slow > 0 && elapsed > l.slow {
+		statement, rows := fc()
+		l.log.WarnContext(ctx, "slow query", "duration", elapsed, "rows", rows, "sql", statement)
+	}
+}
+
+// ParamsFilter keeps the values out of the statement text GORM hands to Trace.
+func (queryLogger) ParamsFilter(_ context.Context, statement string, _ ...any) (string, []any) {
+	return statement, nil
 }

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,29 +17,21 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"crm/config"
+	"crm/internal/testdb"
 	"crm/models"
 	"crm/models/migrations"
 	"crm/routes"
-)
-
-// The variables CI sets. Without the first, the MariaDB runs are skipped
-// locally; with the second, a missing DSN fails the run instead.
-const (
-	mysqlDSNVar     = "CRM_TEST_MYSQL_DSN"
-	requireMySQLVar = "CRM_TEST_REQUIRE_MYSQL"
 )
 
 const (
@@ -62,12 +53,7 @@ func eachDB(t *testing.T, test func(t *testing.T, e *env), opts ...func(*config.
 		test(t, newEnv(t, "sqlite", opts...))
 	})
 	t.Run("mariadb", func(t *testing.T) {
-		if os.Getenv(mysqlDSNVar) == "" {
-			if os.Getenv(requireMySQLVar) != "" {
-				t.Fatalf("%s is required but %s is not set", requireMySQLVar, mysqlDSNVar)
-			}
-			t.Skipf("%s not set", mysqlDSNVar)
-		}
+		testdb.SkipUnlessAvailable(t, "mysql")
 		t.Parallel()
 		test(t, newEnv(t, "mysql", opts...))
 	})
@@ -125,16 +111,10 @@ func newEnv(t *testing.T, driver string, opts ...func(*config.Config)) *env {
 	return e
 }
 
-// openTestDB creates the fresh database: a file in the test's temp dir, or
-// a newly named MariaDB database dropped when the test ends.
+// openTestDB opens a fresh database for cfg's driver and sets cfg's DSN.
 func openTestDB(t *testing.T, cfg *config.Config, log *slog.Logger) *gorm.DB {
 	t.Helper()
-	switch cfg.Database.Driver {
-	case "sqlite":
-		cfg.Database.DSN = filepath.Join(t.TempDir(), "crm.db")
-	case "mysql":
-		cfg.Database.DSN = createMySQLDatabase(t)
-	}
+	cfg.Database.DSN = testdb.DSN(t, cfg.Database.Driver)
 	db, err := models.Open(context.Background(), cfg.Database, log)
 	if err != nil {
 		t.Fatalf("open %s: %v", cfg.Database.Driver, err)
@@ -145,43 +125,6 @@ func openTestDB(t *testing.T, cfg *config.Config, log *slog.Logger) *gorm.DB {
 		}
 	})
 	return db
-}
-
-func createMySQLDatabase(t *testing.T) string {
-	t.Helper()
-	base, err := mysqldriver.ParseDSN(os.Getenv(mysqlDSNVar))
-	if err != nil {
-		t.Fatalf("%s: %v", mysqlDSNVar, err)
-	}
-	prefix := base.DBName
-	if prefix == "" {
-		prefix = "crm_test"
-	}
-	if len(prefix) > 40 {
-		prefix = prefix[:40]
-	}
-	name := prefix + "_" + randomHex(8)
-	server := base.Clone()
-	server.DBName = ""
-	admin, err := sql.Open("mysql", server.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("mysql", server.FormatDSN())
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		_, _ = admin.Exec("DROP DATABASE IF EXISTS `" + name + "`")
-	})
-	test := base.Clone()
-	test.DBName = name
-	return test.FormatDSN()
 }
 
 func randomHex(n int) string {

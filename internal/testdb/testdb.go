@@ -1,0 +1,89 @@
+// Package testdb gives each test a fresh database: a SQLite file in the
+// test's temp dir, or a newly named MariaDB/MySQL database on the server
+// CRM_TEST_MYSQL_DSN points at, dropped when the test ends.
+package testdb
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+)
+
+// The variables CI sets. Without the first, MySQL runs are skipped
+// locally; with the second, a missing DSN fails the run instead.
+const (
+	MySQLDSNVar     = "CRM_TEST_MYSQL_DSN"
+	RequireMySQLVar = "CRM_TEST_REQUIRE_MYSQL"
+)
+
+// SkipUnlessAvailable skips a MySQL test without a server, or fails it
+// when CI requires one.
+func SkipUnlessAvailable(t testing.TB, driver string) {
+	t.Helper()
+	if driver != "mysql" || os.Getenv(MySQLDSNVar) != "" {
+		return
+	}
+	if os.Getenv(RequireMySQLVar) != "" {
+		t.Fatalf("%s is set but %s is not: the MySQL tests cannot run", RequireMySQLVar, MySQLDSNVar)
+	}
+	t.Skipf("%s not set", MySQLDSNVar)
+}
+
+// DSN creates a fresh, empty database for driver and returns its DSN.
+func DSN(t testing.TB, driver string) string {
+	t.Helper()
+	switch driver {
+	case "sqlite":
+		return filepath.Join(t.TempDir(), "crm.db")
+	case "mysql":
+		return createMySQLDatabase(t)
+	}
+	t.Fatalf("unknown driver %q", driver)
+	return ""
+}
+
+func createMySQLDatabase(t testing.TB) string {
+	t.Helper()
+	base, err := mysqldriver.ParseDSN(os.Getenv(MySQLDSNVar))
+	if err != nil {
+		t.Fatalf("%s: %v", MySQLDSNVar, err)
+	}
+	prefix := base.DBName
+	if prefix == "" {
+		prefix = "crm_test"
+	}
+	if len(prefix) > 40 {
+		prefix = prefix[:40]
+	}
+	name := prefix + "_" + randomHex(8)
+	server := base.Clone()
+	server.DBName = ""
+	exec := func(statement string) error {
+		admin, err := sql.Open("mysql", server.FormatDSN())
+		if err != nil {
+			return err
+		}
+		defer admin.Close()
+		_, err = admin.Exec(statement)
+		return err
+	}
+	// The name is ours (hex), so building the statement is safe.
+	if err := exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() { _ = exec("DROP DATABASE IF EXISTS `" + name + "`") })
+	test := base.Clone()
+	test.DBName = name
+	return test.FormatDSN()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

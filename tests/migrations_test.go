@@ -1,0 +1,244 @@
+package tests
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"crm/config"
+	"crm/internal/testdb"
+	"crm/models"
+	"crm/models/migrations"
+)
+
+// eachEmptyDB runs test on a fresh, unmigrated database per backend.
+func eachEmptyDB(t *testing.T, test func(t *testing.T, cfg config.Config, db *gorm.DB)) {
+	for name, driver := range map[string]string{"sqlite": "sqlite", "mariadb": "mysql"} {
+		t.Run(name, func(t *testing.T) {
+			testdb.SkipUnlessAvailable(t, driver)
+			t.Parallel()
+			cfg := testConfig(driver)
+			db := openTestDB(t, &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			test(t, cfg, db)
+		})
+	}
+}
+
+type announcements struct {
+	mu        sync.Mutex
+	passwords []string
+}
+
+func (a *announcements) seed(username, password string) migrations.Seed {
+	return migrations.Seed{AdminUsername: username, AdminPassword: password, BcryptCost: bcrypt.MinCost,
+		Announce: func(_, pw string) {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.passwords = append(a.passwords, pw)
+		}}
+}
+
+func count(t *testing.T, db *gorm.DB, table string, where ...any) int64 {
+	t.Helper()
+	var n int64
+	q := db.Table(table)
+	if len(where) > 0 {
+		q = q.Where(where[0], where[1:]...)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// checkSeeded asserts what the first start must leave in the database.
+func checkSeeded(t *testing.T, db *gorm.DB, adminPassword string) {
+	t.Helper()
+	for table, want := range map[string]int64{
+		"roles": 3, "menus": 17, "role_menus": 3 + 14 + 17, "users": 1,
+		"diseases": 9, "doctors": 3, "media_channels": 7, "advisory_ways": 5, "patients": 0,
+		migrations.TableName: int64(len(migrations.IDs())),
+	} {
+		if got := count(t, db, table); got != want {
+			t.Errorf("%s: %d rows, want %d", table, got, want)
+		}
+	}
+	for key, menus := range map[string]int64{"consultant": 3, "manager": 14, "superadmin": 17} {
+		got := count(t, db, "role_menus", "role_id = (SELECT id FROM roles WHERE role_key = ?)", key)
+		if got != menus {
+			t.Errorf("role %s sees %d menus, want %d", key, got, menus)
+		}
+	}
+	admin, err := models.FindUserForLogin(context.Background(), db, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admin.Role.Key != models.RoleSuperadmin || !admin.Enabled {
+		t.Errorf("admin: %+v", admin)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(admin.PasswordHash), []byte(adminPassword)) != nil {
+		t.Error("the admin password does not verify")
+	}
+}
+
+func TestMigrateFreshDatabase(t *testing.T) {
+	t.Parallel()
+	eachEmptyDB(t, func(t *testing.T, _ config.Config, db *gorm.DB) {
+		var said announcements
+		if err := migrations.Run(context.Background(), db, said.seed("admin", "")); err != nil {
+			t.Fatal(err)
+		}
+		if len(said.passwords) != 1 || len(said.passwords[0]) < 20 {
+			t.Fatalf("the generated password is announced once: %v", said.passwords)
+		}
+		checkSeeded(t, db, said.passwords[0])
+
+		// Running again applies nothing and announces nothing.
+		if err := migrations.Run(context.Background(), db, said.seed("admin", "")); err != nil {
+			t.Fatal(err)
+		}
+		if len(said.passwords) != 1 {
+			t.Errorf("announced again: %v", said.passwords)
+		}
+		checkSeeded(t, db, said.passwords[0])
+		if pending, err := migrations.Pending(db); err != nil || len(pending) != 0 {
+			t.Errorf("pending %v %v", pending, err)
+		}
+	})
+}
+
+// Each migration applies on the schema the previous one left.
+func TestMigrateStepByStep(t *testing.T) {
+	t.Parallel()
+	eachEmptyDB(t, func(t *testing.T, _ config.Config, db *gorm.DB) {
+		var said announcements
+		seed := said.seed("admin", "step-password")
+		ids := migrations.IDs()
+		for i, id := range ids {
+			if err := migrations.RunTo(context.Background(), db, seed, id); err != nil {
+				t.Fatalf("up to %s: %v", id, err)
+			}
+			pending, err := migrations.Pending(db)
+			if err != nil || len(pending) != len(ids)-i-1 {
+				t.Fatalf("after %s pending %v (%v)", id, pending, err)
+			}
+		}
+		checkSeeded(t, db, "step-password")
+		if len(said.passwords) != 0 {
+			t.Error("a configured password is not announced")
+		}
+	})
+}
+
+func TestMigrateRefusesABadAdminPasswordThenRecovers(t *testing.T) {
+	t.Parallel()
+	eachEmptyDB(t, func(t *testing.T, _ config.Config, db *gorm.DB) {
+		var said announcements
+		err := migrations.Run(context.Background(), db, said.seed("admin", "short"))
+		if err == nil || !strings.Contains(err.Error(), "CRM_ADMIN_PASSWORD") {
+			t.Fatalf("error %v", err)
+		}
+		if err := migrations.Run(context.Background(), db, said.seed("bad name!", "long-enough")); err == nil {
+			t.Fatal("an invalid admin username must be refused")
+		}
+		if err := migrations.Run(context.Background(), db, said.seed("admin", "long-enough")); err != nil {
+			t.Fatal(err)
+		}
+		checkSeeded(t, db, "long-enough")
+	})
+}
+
+// Replicas starting together: the lock (MySQL) or the write transaction
+// (SQLite) lets exactly one of them migrate.
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	eachEmptyDB(t, func(t *testing.T, cfg config.Config, db *gorm.DB) {
+		other, err := models.Open(context.Background(), cfg.Database, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if sqlDB, err := other.DB(); err == nil {
+				_ = sqlDB.Close()
+			}
+		}()
+		var said announcements
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, handle := range []*gorm.DB{db, other} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = migrations.Run(context.Background(), handle, said.seed("admin", ""))
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(said.passwords) != 1 {
+			t.Fatalf("exactly one admin password is generated: %d", len(said.passwords))
+		}
+		checkSeeded(t, db, said.passwords[0])
+	})
+}
+
+func TestSchemaIndexesAndCharset(t *testing.T) {
+	t.Parallel()
+	eachEmptyDB(t, func(t *testing.T, cfg config.Config, db *gorm.DB) {
+		var said announcements
+		if err := migrations.Run(context.Background(), db, said.seed("admin", "password-1")); err != nil {
+			t.Fatal(err)
+		}
+		for table, indexes := range map[string][]string{
+			"patients": {"idx_patients_add_time", "idx_patients_author_add_time", "idx_patients_state_add_time",
+				"idx_patients_tel_digits", "idx_patients_wechat", "idx_patients_qq", "idx_patients_name",
+				"idx_patients_order_time", "idx_patients_reach_time", "idx_patients_doctor_id",
+				"idx_patients_disease_id", "idx_patients_media_from_id", "idx_patients_deleted_at"},
+			"users":    {"uq_users_username", "idx_users_role_id"},
+			"sessions": {"idx_sessions_user_id", "idx_sessions_created_at"},
+			"menus":    {"uq_menus_name", "idx_menus_parent_id"},
+		} {
+			for _, index := range indexes {
+				if !db.Migrator().HasIndex(table, index) {
+					t.Errorf("%s lacks index %s", table, index)
+				}
+			}
+		}
+		if cfg.Database.Driver != "mysql" {
+			return
+		}
+		var nonUTF8 int64
+		db.Raw("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> ? AND table_collation <> 'utf8mb4_unicode_ci'", migrations.TableName).Scan(&nonUTF8)
+		if nonUTF8 != 0 {
+			t.Errorf("%d tables are not utf8mb4_unicode_ci", nonUTF8)
+		}
+		var collation string
+		db.Raw("SELECT collation_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'users' AND column_name = 'username'").Scan(&collation)
+		if collation != "utf8mb4_bin" {
+			t.Errorf("users.username collation %q, want utf8mb4_bin (exact usernames)", collation)
+		}
+	})
+}
+
+func TestUsernamesAreUnique(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, err := models.CreateUser(context.Background(), e.db, models.NewUser{Username: "admin", PasswordHash: "x", RoleKey: "consultant"})
+		if err != models.ErrUsernameTaken {
+			t.Errorf("error %v, want ErrUsernameTaken", err)
+		}
+		_, err = models.CreateUser(context.Background(), e.db, models.NewUser{Username: "someone", PasswordHash: "x", RoleKey: "nobody"})
+		if err != models.ErrUnknownRole {
+			t.Errorf("error %v, want ErrUnknownRole", err)
+		}
+	})
+}
