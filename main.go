@@ -27,6 +27,8 @@ Commands:
   migrate    apply pending migrations and seed a new database, then exit
   user add   --username NAME (--password PASS | --password-stdin) --role consultant|manager|superadmin [--name DISPLAY]
              create an account; works while the server runs
+  healthcheck
+             exit 0 if the local server answers /readyz (for container health checks)
 
 The configuration is read from config.yaml (or --config, or CRM_CONFIG) and
 overridden by CRM_* environment variables; see config.yaml.
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = migrate(ctx, cfg, log, stdout, stderr)
 	case "user":
 		err = userCommand(ctx, cfg, log, rest, stdin, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, cfg)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

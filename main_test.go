@@ -143,6 +143,10 @@ func TestCLIUserAddWhileServing(t *testing.T) {
 		if added.code != exitOK {
 			t.Fatalf("user add while serving: %+v", added)
 		}
+		t.Setenv("CRM_HTTP_ADDR", strings.TrimPrefix(base, "http://"))
+		if res := cli(context.Background(), "", "healthcheck"); res.code != exitOK {
+			t.Errorf("healthcheck of a running server: %+v", res)
+		}
 		for user, password := range map[string]string{"carol": "carol-password", "admin": bannerPassword.FindStringSubmatch(stderr.String())[1]} {
 			resp, err := http.PostForm(base+"/back_end/api/v1/token/", url.Values{"username": {user}, "password": {password}})
 			if err != nil {
@@ -185,6 +189,9 @@ func TestCLIUserAddWhileServing(t *testing.T) {
 		}
 		if !strings.Contains(stderr.String(), "msg=stopped") {
 			t.Errorf("no clean stop logged:\n%s", stderr.String())
+		}
+		if res := cli(context.Background(), "", "healthcheck"); res.code != exitFailure {
+			t.Errorf("healthcheck of a stopped server: %+v", res)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -152,46 +153,29 @@ func Load(path string, mustExist bool) (Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// setDefaults registers every key, which is also what lets AutomaticEnv
-// reach keys that the file does not mention.
+// setDefaults registers every key with its default, which is also what
+// lets AutomaticEnv reach keys that the file does not mention.
 func setDefaults(v *viper.Viper, d Config) {
-	defaults := map[string]any{
-		"http.addr":                          d.HTTP.Addr,
-		"http.cors_origins":                  d.HTTP.CORSOrigins,
-		"http.trusted_proxies":               d.HTTP.TrustedProxies,
-		"http.real_status_codes":             d.HTTP.RealStatusCodes,
-		"http.max_body_bytes":                d.HTTP.MaxBodyBytes,
-		"http.max_header_bytes":              d.HTTP.MaxHeaderBytes,
-		"http.read_header_timeout":           d.HTTP.ReadHeaderTimeout,
-		"http.read_timeout":                  d.HTTP.ReadTimeout,
-		"http.write_timeout":                 d.HTTP.WriteTimeout,
-		"http.idle_timeout":                  d.HTTP.IdleTimeout,
-		"http.shutdown_timeout":              d.HTTP.ShutdownTimeout,
-		"database.driver":                    d.Database.Driver,
-		"database.dsn":                       d.Database.DSN,
-		"database.max_open_conns":            d.Database.MaxOpenConns,
-		"database.conn_max_lifetime":         d.Database.ConnMaxLifetime,
-		"database.connect_timeout":           d.Database.ConnectTimeout,
-		"database.slow_query":                d.Database.SlowQuery,
-		"auth.jwt_secret":                    d.Auth.JWTSecret,
-		"auth.issuer":                        d.Auth.Issuer,
-		"auth.audience":                      d.Auth.Audience,
-		"auth.token_ttl":                     d.Auth.TokenTTL,
-		"auth.refresh_window":                d.Auth.RefreshWindow,
-		"auth.bcrypt_cost":                   d.Auth.BcryptCost,
-		"auth.bcrypt_concurrency":            d.Auth.BcryptConcurrency,
-		"auth.bcrypt_max_wait":               d.Auth.BcryptMaxWait,
-		"auth.login_throttle.username_burst": d.Auth.Throttle.UsernameBurst,
-		"auth.login_throttle.username_every": d.Auth.Throttle.UsernameEvery,
-		"auth.login_throttle.address_burst":  d.Auth.Throttle.AddressBurst,
-		"auth.login_throttle.address_every":  d.Auth.Throttle.AddressEvery,
-		"admin.username":                     d.Admin.Username,
-		"admin.password":                     d.Admin.Password,
-		"log.level":                          d.Log.Level,
-		"log.format":                         d.Log.Format,
-	}
-	for key, value := range defaults {
-		v.SetDefault(key, value)
+	walk(reflect.ValueOf(d), "", func(key string, value reflect.Value) { v.SetDefault(key, value.Interface()) })
+}
+
+// Keys lists every configuration key ("auth.token_ttl"); its environment
+// variable is CRM_ + the key in upper case with dots as underscores.
+func Keys() []string {
+	var keys []string
+	walk(reflect.ValueOf(Default()), "", func(key string, _ reflect.Value) { keys = append(keys, key) })
+	return keys
+}
+
+func walk(v reflect.Value, prefix string, visit func(key string, value reflect.Value)) {
+	for i := range v.NumField() {
+		field := v.Type().Field(i)
+		key := prefix + field.Tag.Get("mapstructure")
+		if field.Type.Kind() == reflect.Struct {
+			walk(v.Field(i), key+".", visit)
+		} else {
+			visit(key, v.Field(i))
+		}
 	}
 }
 

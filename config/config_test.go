@@ -34,26 +34,12 @@ func TestConfigFileMatchesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range allKeys(reflect.TypeOf(Config{}), "") {
+	for _, key := range Keys() {
 		leaf := key[strings.LastIndex(key, ".")+1:]
 		if !strings.Contains(string(text), "\n  "+leaf+":") && !strings.Contains(string(text), "\n    "+leaf+":") {
 			t.Errorf("config.yaml does not document %s", key)
 		}
 	}
-}
-
-func allKeys(typ reflect.Type, prefix string) []string {
-	var keys []string
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		key := prefix + f.Tag.Get("mapstructure")
-		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
-			keys = append(keys, allKeys(f.Type, key+".")...)
-		} else {
-			keys = append(keys, key)
-		}
-	}
-	return keys
 }
 
 func TestNoFileMeansDefaults(t *testing.T) {
