@@ -61,7 +61,7 @@ func eachDB(t *testing.T, test func(t *testing.T, e *env), opts ...func(*config.
 
 // env is one server on one fresh database.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	cfg     config.Config
 	db      *gorm.DB
 	handler http.Handler
@@ -79,7 +79,7 @@ func testConfig(driver string) config.Config {
 	return cfg
 }
 
-func newEnv(t *testing.T, driver string, opts ...func(*config.Config)) *env {
+func newEnv(t testing.TB, driver string, opts ...func(*config.Config)) *env {
 	t.Helper()
 	cfg := testConfig(driver)
 	for _, opt := range opts {
@@ -112,7 +112,7 @@ func newEnv(t *testing.T, driver string, opts ...func(*config.Config)) *env {
 }
 
 // openTestDB opens a fresh database for cfg's driver and sets cfg's DSN.
-func openTestDB(t *testing.T, cfg *config.Config, log *slog.Logger) *gorm.DB {
+func openTestDB(t testing.TB, cfg *config.Config, log *slog.Logger) *gorm.DB {
 	t.Helper()
 	cfg.Database.DSN = testdb.DSN(t, cfg.Database.Driver)
 	db, err := models.Open(context.Background(), cfg.Database, log)
@@ -251,7 +251,7 @@ type response struct {
 	body   []byte
 }
 
-func (e *env) call(t *testing.T, method, path string, opts ...option) response {
+func (e *env) call(t testing.TB, method, path string, opts ...option) response {
 	t.Helper()
 	r := request{method: method, path: path, query: url.Values{}, header: http.Header{}, remoteAddr: "192.0.2.1:40000"}
 	for _, opt := range opts {
@@ -277,7 +277,7 @@ func (e *env) call(t *testing.T, method, path string, opts ...option) response {
 // --- assertions ---
 
 // decodeJSON keeps numbers as json.Number, so "1" and 1 stay different.
-func decodeJSON(t *testing.T, body []byte) any {
+func decodeJSON(t testing.TB, body []byte) any {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -319,7 +319,7 @@ func wantCode(t *testing.T, resp response, code int) {
 }
 
 // field returns body[key] of a JSON object.
-func field(t *testing.T, resp response, key string) any {
+func field(t testing.TB, resp response, key string) any {
 	t.Helper()
 	body, ok := decodeJSON(t, resp.body).(map[string]any)
 	if !ok {
@@ -342,7 +342,7 @@ type account struct {
 }
 
 // login logs in through the API and fails the test on any error.
-func (e *env) login(t *testing.T, username, password string) string {
+func (e *env) login(t testing.TB, username, password string) string {
 	t.Helper()
 	resp := e.call(t, "POST", api+"/token/", form("username", username, "password", password))
 	token, ok := field(t, resp, "token").(string)
@@ -352,13 +352,13 @@ func (e *env) login(t *testing.T, username, password string) string {
 	return token
 }
 
-func (e *env) admin(t *testing.T) account {
+func (e *env) admin(t testing.TB) account {
 	t.Helper()
 	return account{id: 1, username: adminUsername, password: adminPassword, token: e.login(t, adminUsername, adminPassword)}
 }
 
 // newAccount creates a user with the role and logs it in.
-func (e *env) newAccount(t *testing.T, role string) account {
+func (e *env) newAccount(t testing.TB, role string) account {
 	t.Helper()
 	username := role + "_" + randomHex(3)
 	password := "password-" + randomHex(4)
@@ -376,10 +376,19 @@ func (e *env) newAccount(t *testing.T, role string) account {
 }
 
 // customRole adds a role holding exactly perms, for permission tests.
-func (e *env) customRole(t *testing.T, key string, perms ...models.Permission) {
+func (e *env) customRole(t testing.TB, key string, perms ...models.Permission) {
 	t.Helper()
 	role := models.Role{Key: key, Name: key, Permissions: models.NewPermissionSet(perms...)}
 	if err := e.db.Create(&role).Error; err != nil {
 		t.Fatal(err)
 	}
+}
+
+func mustHash(t testing.TB, password string, cost int) string {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(hash)
 }

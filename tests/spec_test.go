@@ -49,7 +49,7 @@ func TestSpecIsValid(t *testing.T) {
 // matches. Responses of methods or paths the spec does not list (4300x,
 // unknown paths) are checked against the MethodError and NotFoundError
 // schemas; CORS preflights and refusals carry no body.
-func validateAgainstSpec(t *testing.T, req *http.Request, resp response) {
+func validateAgainstSpec(t testing.TB, req *http.Request, resp response) {
 	t.Helper()
 	s, err := loadSpec()
 	if err != nil {
@@ -89,7 +89,7 @@ func validateAgainstSpec(t *testing.T, req *http.Request, resp response) {
 	}
 }
 
-func validateSchema(t *testing.T, s *spec, name string, resp response) {
+func validateSchema(t testing.TB, s *spec, name string, resp response) {
 	t.Helper()
 	ref := s.doc.Components.Schemas[name]
 	if ref == nil {
