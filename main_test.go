@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,29 +9,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"crm/internal/testdb"
+	"crm/internal/testlog"
 )
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type cliResult struct {
 	code           int
@@ -40,7 +22,7 @@ type cliResult struct {
 }
 
 func cli(ctx context.Context, stdin string, args ...string) cliResult {
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testlog.Buffer
 	code := run(ctx, args, strings.NewReader(stdin), &stdout, &stderr)
 	return cliResult{code, stdout.String(), stderr.String()}
 }
@@ -134,7 +116,7 @@ func TestCLIUserAddWhileServing(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		ctx, stop := context.WithCancel(context.Background())
 		defer stop()
-		var stderr lockedBuffer
+		var stderr testlog.Buffer
 		exited := make(chan int, 1)
 		go func() { exited <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, &stderr) }()
 		base := waitForListener(t, &stderr)
@@ -198,7 +180,7 @@ func TestCLIUserAddWhileServing(t *testing.T) {
 
 var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-func waitForListener(t *testing.T, stderr *lockedBuffer) string {
+func waitForListener(t *testing.T, stderr *testlog.Buffer) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {

@@ -117,21 +117,14 @@ func (s *Service) Refresh(ctx context.Context, raw string) (string, error) {
 
 // Logout revokes the session of the presented token, which may be expired.
 func (s *Service) Logout(ctx context.Context, raw string) error {
-	claims, userID, err := s.parseRefreshable(raw)
+	session, err := s.currentSession(ctx, raw)
 	if err != nil {
 		return err
-	}
-	session, err := models.RefreshableSession(ctx, s.db, claims.SessionID, userID, s.window, s.now())
-	if err != nil {
-		return err
-	}
-	if session.CurrentJTI != claims.ID {
-		return apierr.ErrInvalidToken
 	}
 	if err := models.RevokeSession(ctx, s.db, session.ID, models.RevokedByLogout, s.now()); err != nil {
 		return err
 	}
-	s.log.Info("logout", "user_id", userID, "session_id", session.ID)
+	s.log.Info("logout", "user_id", session.UserID, "session_id", session.ID)
 	return nil
 }
 
@@ -143,7 +136,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (models.Viewer, 
 	claims, err := s.tokens.ParseAccess(raw)
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
-			return models.Viewer{}, s.expiredOrInvalid(ctx, raw)
+			if _, err := s.currentSession(ctx, raw); err != nil {
+				return models.Viewer{}, err
+			}
+			return models.Viewer{}, apierr.ErrTokenExpired
 		}
 		return models.Viewer{}, apierr.ErrInvalidToken
 	}
@@ -151,19 +147,21 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (models.Viewer, 
 	return models.ActiveViewer(ctx, s.db, claims.SessionID, userID, claims.ID)
 }
 
-func (s *Service) expiredOrInvalid(ctx context.Context, raw string) error {
+// currentSession is the live session whose current token raw is, expired
+// or not: what a logout, or a 42001 answer, requires.
+func (s *Service) currentSession(ctx context.Context, raw string) (models.Session, error) {
 	claims, userID, err := s.parseRefreshable(raw)
 	if err != nil {
-		return err
+		return models.Session{}, err
 	}
 	session, err := models.RefreshableSession(ctx, s.db, claims.SessionID, userID, s.window, s.now())
 	if err != nil {
-		return err
+		return models.Session{}, err
 	}
 	if session.CurrentJTI != claims.ID {
-		return apierr.ErrInvalidToken
+		return models.Session{}, apierr.ErrInvalidToken
 	}
-	return apierr.ErrTokenExpired
+	return session, nil
 }
 
 func (s *Service) parseRefreshable(raw string) (*Claims, uint64, error) {

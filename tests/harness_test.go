@@ -29,6 +29,7 @@ import (
 
 	"crm/config"
 	"crm/internal/testdb"
+	"crm/internal/testlog"
 	"crm/models"
 	"crm/models/migrations"
 	"crm/routes"
@@ -66,7 +67,7 @@ type env struct {
 	db      *gorm.DB
 	handler http.Handler
 	clock   *fakeClock
-	logs    *lockedBuffer
+	logs    *testlog.Buffer
 }
 
 func testConfig(driver string) config.Config {
@@ -85,7 +86,7 @@ func newEnv(t testing.TB, driver string, opts ...func(*config.Config)) *env {
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db := openTestDB(t, &cfg, log)
 	ctx := context.Background()
@@ -148,23 +149,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // --- requests ---

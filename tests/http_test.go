@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"crm/config"
+	"crm/internal/testlog"
 	"crm/routes"
 )
 
@@ -240,7 +241,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	deps, err := routes.NewDeps(context.Background(), cfg, db, slog.New(slog.NewTextHandler(logs, nil)), time.Now)
 	if err != nil {
 		t.Fatal(err)
