@@ -55,6 +55,12 @@ func (b *binder) invalid(name string) {
 	}
 }
 
+// sent reports whether the request carries any of names, blank or not.
+func (b *binder) sent(names ...string) bool {
+	_, found := b.params.Lookup(names...)
+	return found
+}
+
 // value returns the name the client used and the trimmed value; ok is
 // false when the parameter is absent, blank or unusable (then recorded).
 func (b *binder) value(names ...string) (string, string, bool) {

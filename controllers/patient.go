@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"time"
+
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
@@ -9,7 +11,8 @@ import (
 )
 
 type PatientController struct {
-	DB *gorm.DB
+	DB  *gorm.DB
+	Now func() time.Time
 }
 
 type patientListJSON struct {
@@ -23,8 +26,8 @@ type countJSON struct {
 	Count int64 `json:"count"`
 }
 
-// List is GET /patient: a page of the caller's visible patients, or with
-// count=1 only their number.
+// List is GET /patient: a page of the caller's visible patients (or of
+// its recycle bin with deleted=1), or with count=1 only their number.
 func (pc PatientController) List(c *gin.Context) (any, error) {
 	viewer, err := middleware.CurrentUser(c)
 	if err != nil {
@@ -59,13 +62,148 @@ func (pc PatientController) Create(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields, err := bindNewPatient(c)
+	in, err := bindNewPatient(c)
 	if err != nil {
 		return nil, err
 	}
-	p, duplicates, err := models.CreatePatient(c.Request.Context(), pc.DB, viewer, fields)
+	p, duplicates, err := models.CreatePatient(c.Request.Context(), pc.DB, viewer, in.fields, in.authorID, pc.Now())
 	if err != nil {
 		return nil, err
 	}
 	return newPatientJSON{NewPatient: presentPatient(p, viewer), Duplicates: presentIDs(duplicates)}, nil
+}
+
+type onePatientJSON struct {
+	Patient patientJSON `json:"patient"`
+}
+
+// Get is GET /patient/{id}.
+func (pc PatientController) Get(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := models.FindPatient(c.Request.Context(), pc.DB, viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	return onePatientJSON{Patient: presentPatient(p, viewer)}, nil
+}
+
+// Update is PATCH /patient/{id}: the fields sent change, the others stay.
+func (pc PatientController) Update(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	in, err := bindPatientEdit(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := models.UpdatePatient(c.Request.Context(), pc.DB, viewer, id, in.fields, in.set, in.authorID, pc.Now())
+	if err != nil {
+		return nil, err
+	}
+	return onePatientJSON{Patient: presentPatient(p, viewer)}, nil
+}
+
+type deletedJSON struct {
+	Deleted bool `json:"deleted"`
+}
+
+// Delete is DELETE /patient/{id}: into the recycle bin.
+func (pc PatientController) Delete(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.DeletePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now()); err != nil {
+		return nil, err
+	}
+	return deletedJSON{Deleted: true}, nil
+}
+
+// Restore is POST /patient/{id}/restore: out of the recycle bin.
+func (pc PatientController) Restore(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := models.RestorePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now())
+	if err != nil {
+		return nil, err
+	}
+	return onePatientJSON{Patient: presentPatient(p, viewer)}, nil
+}
+
+type purgedJSON struct {
+	Purged bool `json:"purged"`
+}
+
+// Purge is DELETE /patient/{id}/purge: gone for good, from the bin only.
+func (pc PatientController) Purge(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.PurgePatient(c.Request.Context(), pc.DB, viewer, id); err != nil {
+		return nil, err
+	}
+	return purgedJSON{Purged: true}, nil
+}
+
+type historyJSON struct {
+	History []historyEntryJSON `json:"history"`
+	Count   int64              `json:"count"`
+	Page    int                `json:"page"`
+	PerPage int                `json:"per_page"`
+}
+
+// History is GET /patient/{id}/history, newest first.
+func (pc PatientController) History(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	b := newBinder(c)
+	page, perPage := bindPage(b)
+	if b.err != nil {
+		return nil, b.err
+	}
+	entries, total, err := models.PatientHistory(c.Request.Context(), pc.DB, viewer, id, page, perPage)
+	if err != nil {
+		return nil, err
+	}
+	return historyJSON{History: presentHistory(entries), Count: total, Page: page, PerPage: perPage}, nil
+}
+
+type duplicatesJSON struct {
+	PatientData []patientJSON `json:"patient_data"`
+	Hidden      int64         `json:"hidden"`
+}
+
+// Duplicates is GET /patient/duplicates?tel=|wechat=|qq=.
+func (pc PatientController) Duplicates(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	q, err := bindDuplicateQuery(c)
+	if err != nil {
+		return nil, err
+	}
+	visible, hidden, err := models.FindDuplicates(c.Request.Context(), pc.DB, viewer, q)
+	if err != nil {
+		return nil, err
+	}
+	return duplicatesJSON{PatientData: presentPatients(visible, viewer), Hidden: hidden}, nil
+}
+
+func viewerAndID(c *gin.Context) (models.Viewer, uint64, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return models.Viewer{}, 0, err
+	}
+	id, err := bindPatientID(c)
+	return viewer, id, err
 }

@@ -2,9 +2,11 @@ package controllers
 
 import (
 	"regexp"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"crm/apierr"
 	"crm/models"
 )
 
@@ -27,36 +29,89 @@ var (
 	remarksRule     = textRule{maxRunes: 2000, multiline: true}
 )
 
-// bindNewPatient reads a registration. Required fields come first so a
-// request missing one is told so before anything else. Unknown parameters,
-// author_id among them, are ignored: the author is the caller.
-func bindNewPatient(c *gin.Context) (models.PatientFields, error) {
+// bindPatientFields reads the patient fields that include selects by
+// their parameter names: all of them for a registration, the ones sent for
+// an edit. A required field selected must not be blank (44001); a blank
+// optional field clears it. Required fields come first so a registration
+// missing one is told so before anything else.
+func bindPatientFields(b *binder, include func(names ...string) bool) (models.PatientFields, models.PatientFieldSet) {
+	var f models.PatientFields
+	var set models.PatientFieldSet
+	read := func(field models.PatientFieldSet, names []string, parse func()) {
+		if include(names...) {
+			parse()
+			set |= field
+		}
+	}
+	read(models.FieldName, []string{"name"}, func() { f.Name = b.requiredText(nameRule, "name") })
+	read(models.FieldAddTime, []string{"add_time", "addTime"}, func() {
+		f.AddTime = b.requiredInt(minUnixTime, maxUnixTime, "add_time", "addTime")
+	})
+	read(models.FieldState, []string{"state"}, func() {
+		f.State = int8(b.requiredInt(int64(models.StateUntreated), int64(models.StateLost), "state"))
+	})
+	read(models.FieldSex, []string{"sex"}, func() {
+		if sex := b.optionalInt(0, 1, "sex"); sex != nil {
+			f.Sex = int8(*sex)
+		}
+	})
+	read(models.FieldAge, []string{"age"}, func() {
+		if age := b.optionalInt(0, 150, "age"); age != nil {
+			a := int16(*age)
+			f.Age = &a
+		}
+	})
+	read(models.FieldTel, []string{"tel"}, func() { f.Tel = b.optionalMatch(validTel, "tel") })
+	read(models.FieldWechat, []string{"wechat"}, func() { f.Wechat = b.optionalText(wechatRule, "wechat") })
+	read(models.FieldQQ, []string{"qq"}, func() { f.QQ = b.optionalMatch(validQQ, "qq") })
+	read(models.FieldOrderTime, []string{"order_time", "orderTime"}, func() { f.OrderTime = b.optionalTime("order_time", "orderTime") })
+	read(models.FieldReachTime, []string{"reach_time", "reachTime"}, func() { f.ReachTime = b.optionalTime("reach_time", "reachTime") })
+	read(models.FieldDiseaseID, []string{"disease_id", "diseaseId"}, func() { f.DiseaseID = b.optionalRef("disease_id", "diseaseId") })
+	read(models.FieldMediaFromID, []string{"media_from_id", "mediaFromId"}, func() {
+		f.MediaFromID = b.optionalRef("media_from_id", "mediaFromId")
+	})
+	read(models.FieldDoctorID, []string{"doctor_id", "doctorId"}, func() { f.DoctorID = b.optionalRef("doctor_id", "doctorId") })
+	read(models.FieldAdvisoryWay, []string{"advisory_way", "advisoryWay"}, func() {
+		f.AdvisoryWay = b.optionalText(advisoryWayRule, "advisory_way", "advisoryWay")
+	})
+	read(models.FieldAdvisoryContent, []string{"advisory_content", "advisoryContent"}, func() {
+		f.AdvisoryContent = b.optionalText(contentRule, "advisory_content", "advisoryContent")
+	})
+	read(models.FieldArea, []string{"area"}, func() { f.Area = b.optionalText(areaRule, "area") })
+	read(models.FieldRemarks, []string{"remarks"}, func() { f.Remarks = b.optionalText(remarksRule, "remarks") })
+	return f, set
+}
+
+// patientWrite is a registration or an edit as bound from the request.
+// id, the author (without the permission), the timestamps and the deleted
+// flag are not among its fields: they cannot be set by parameters.
+type patientWrite struct {
+	fields   models.PatientFields
+	set      models.PatientFieldSet
+	authorID *uint64 // only with patient.register_for_others, checked by the model
+}
+
+func bindNewPatient(c *gin.Context) (patientWrite, error) {
 	b := newBinder(c)
-	f := models.PatientFields{
-		Name:    b.requiredText(nameRule, "name"),
-		AddTime: b.requiredInt(minUnixTime, maxUnixTime, "add_time", "addTime"),
-		State:   int8(b.requiredInt(int64(models.StateUntreated), int64(models.StateLost), "state")),
+	fields, set := bindPatientFields(b, func(...string) bool { return true })
+	w := patientWrite{fields: fields, set: set, authorID: b.optionalRef("author_id", "authorId")}
+	return w, b.err
+}
+
+func bindPatientEdit(c *gin.Context) (patientWrite, error) {
+	b := newBinder(c)
+	fields, set := bindPatientFields(b, b.sent)
+	w := patientWrite{fields: fields, set: set, authorID: b.optionalRef("author_id", "authorId")}
+	return w, b.err
+}
+
+// bindPatientID reads the {id} of the path.
+func bindPatientID(c *gin.Context) (uint64, error) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 || id > maxID {
+		return 0, apierr.Invalid("id")
 	}
-	if sex := b.optionalInt(0, 1, "sex"); sex != nil {
-		f.Sex = int8(*sex)
-	}
-	if age := b.optionalInt(0, 150, "age"); age != nil {
-		a := int16(*age)
-		f.Age = &a
-	}
-	f.Tel = b.optionalMatch(validTel, "tel")
-	f.Wechat = b.optionalText(wechatRule, "wechat")
-	f.QQ = b.optionalMatch(validQQ, "qq")
-	f.OrderTime = b.optionalTime("order_time", "orderTime")
-	f.ReachTime = b.optionalTime("reach_time", "reachTime")
-	f.DiseaseID = b.optionalRef("disease_id", "diseaseId")
-	f.MediaFromID = b.optionalRef("media_from_id", "mediaFromId")
-	f.DoctorID = b.optionalRef("doctor_id", "doctorId")
-	f.AdvisoryWay = b.optionalText(advisoryWayRule, "advisory_way", "advisoryWay")
-	f.AdvisoryContent = b.optionalText(contentRule, "advisory_content", "advisoryContent")
-	f.Area = b.optionalText(areaRule, "area")
-	f.Remarks = b.optionalText(remarksRule, "remarks")
-	return f, b.err
+	return id, nil
 }
 
 // Paging bounds of the list.
@@ -75,13 +130,8 @@ type patientListQuery struct {
 
 func bindPatientList(c *gin.Context) (patientListQuery, error) {
 	b := newBinder(c)
-	q := patientListQuery{page: models.PatientPage{Page: 1, PerPage: defaultPerPage, Sort: models.DefaultPatientSort, Desc: true}}
-	if page := b.optionalInt(1, maxPage, "page"); page != nil {
-		q.page.Page = int(*page)
-	}
-	if perPage := b.optionalInt(1, maxPerPage, "per_page", "perPage"); perPage != nil {
-		q.page.PerPage = int(*perPage)
-	}
+	q := patientListQuery{page: models.PatientPage{Sort: models.DefaultPatientSort, Desc: true}}
+	q.page.Page, q.page.PerPage = bindPage(b)
 	if name, v, ok := b.value("sort_by", "sortBy"); ok {
 		column, known := models.PatientSortColumn(v)
 		if !known {
@@ -94,6 +144,9 @@ func bindPatientList(c *gin.Context) (patientListQuery, error) {
 	}
 	if count := b.optionalInt(0, 1, "count"); count != nil {
 		q.countOnly = *count == 1
+	}
+	if deleted := b.optionalInt(0, 1, "deleted"); deleted != nil {
+		q.filter.Deleted = *deleted == 1
 	}
 	f := &q.filter
 	if state := b.optionalInt(int64(models.StateUntreated), int64(models.StateLost), "state"); state != nil {
@@ -112,6 +165,37 @@ func bindPatientList(c *gin.Context) (patientListQuery, error) {
 	f.ReachTime = models.TimeRange{From: b.optionalTime("reach_time_from", "reachTimeFrom"), To: b.optionalTime("reach_time_to", "reachTimeTo")}
 	if search := b.optionalText(textRule{maxRunes: maxQueryRunes}, "q"); search != nil {
 		f.Q = *search
+	}
+	return q, b.err
+}
+
+// bindPage reads page and per_page (both spellings) with the list's bounds.
+func bindPage(b *binder) (page, perPage int) {
+	page, perPage = 1, defaultPerPage
+	if p := b.optionalInt(1, maxPage, "page"); p != nil {
+		page = int(*p)
+	}
+	if pp := b.optionalInt(1, maxPerPage, "per_page", "perPage"); pp != nil {
+		perPage = int(*pp)
+	}
+	return page, perPage
+}
+
+// bindDuplicateQuery reads tel, wechat and qq; at least one is needed.
+func bindDuplicateQuery(c *gin.Context) (models.DuplicateQuery, error) {
+	b := newBinder(c)
+	var q models.DuplicateQuery
+	if tel := b.optionalMatch(validTel, "tel"); tel != nil {
+		q.TelDigits = models.PhoneDigits(tel)
+	}
+	if wechat := b.optionalText(wechatRule, "wechat"); wechat != nil {
+		q.Wechat = *wechat
+	}
+	if qq := b.optionalMatch(validQQ, "qq"); qq != nil {
+		q.QQ = *qq
+	}
+	if b.err == nil && q == (models.DuplicateQuery{}) {
+		return q, apierr.Missing("tel/wechat/qq")
 	}
 	return q, b.err
 }

@@ -114,3 +114,29 @@ func presentMenu(tree []models.MenuNode) []menuJSON {
 	}
 	return out
 }
+
+type historyEntryJSON struct {
+	ID       string          `json:"id"`
+	Action   string          `json:"action"`
+	UserID   *string         `json:"userId"`
+	Username string          `json:"username"`
+	Address  string          `json:"address"`
+	Time     string          `json:"time"`
+	Changes  []models.Change `json:"changes"`
+}
+
+func presentHistory(entries []models.HistoryEntry) []historyEntryJSON {
+	out := make([]historyEntryJSON, len(entries))
+	for i, e := range entries {
+		out[i] = historyEntryJSON{
+			ID:       strconv.FormatUint(e.ID, 10),
+			Action:   e.Action,
+			UserID:   optionalID(e.UserID),
+			Username: e.Username,
+			Address:  e.Address,
+			Time:     strconv.FormatInt(e.CreatedAt.Unix(), 10),
+			Changes:  e.Changes,
+		}
+	}
+	return out
+}

@@ -26,6 +26,7 @@ func Authenticate(svc *auth.Service) gin.HandlerFunc {
 			Fail(c, err)
 			return
 		}
+		viewer.Address = c.ClientIP()
 		c.Set(viewerKey, viewer)
 		c.Next()
 	}

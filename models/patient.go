@@ -2,11 +2,14 @@ package models
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"crm/apierr"
 )
 
 // Patient is a prospective patient in the customer pool. Times are unix
@@ -67,32 +70,122 @@ type PatientFields struct {
 	Remarks         *string
 }
 
-// maxDuplicates bounds the ids returned with a new patient.
+// PatientFieldSet marks which PatientFields an edit sends; the others stay
+// as they are.
+type PatientFieldSet uint32
+
+const (
+	FieldName PatientFieldSet = 1 << iota
+	FieldSex
+	FieldAge
+	FieldTel
+	FieldWechat
+	FieldQQ
+	FieldAddTime
+	FieldOrderTime
+	FieldReachTime
+	FieldDiseaseID
+	FieldState
+	FieldMediaFromID
+	FieldDoctorID
+	FieldAdvisoryWay
+	FieldAdvisoryContent
+	FieldArea
+	FieldRemarks
+
+	AllPatientFields = FieldRemarks<<1 - 1
+)
+
+// apply copies the fields in set from f.
+func (p *Patient) apply(f PatientFields, set PatientFieldSet) {
+	if set&FieldName != 0 {
+		p.Name = f.Name
+	}
+	if set&FieldSex != 0 {
+		p.Sex = f.Sex
+	}
+	if set&FieldAge != 0 {
+		p.Age = f.Age
+	}
+	if set&FieldTel != 0 {
+		p.Tel = f.Tel
+		p.TelDigits = PhoneDigits(f.Tel)
+	}
+	if set&FieldWechat != 0 {
+		p.Wechat = f.Wechat
+	}
+	if set&FieldQQ != 0 {
+		p.QQ = f.QQ
+	}
+	if set&FieldAddTime != 0 {
+		p.AddTime = f.AddTime
+	}
+	if set&FieldOrderTime != 0 {
+		p.OrderTime = f.OrderTime
+	}
+	if set&FieldReachTime != 0 {
+		p.ReachTime = f.ReachTime
+	}
+	if set&FieldDiseaseID != 0 {
+		p.DiseaseID = f.DiseaseID
+	}
+	if set&FieldState != 0 {
+		p.State = f.State
+	}
+	if set&FieldMediaFromID != 0 {
+		p.MediaFromID = f.MediaFromID
+	}
+	if set&FieldDoctorID != 0 {
+		p.DoctorID = f.DoctorID
+	}
+	if set&FieldAdvisoryWay != 0 {
+		p.AdvisoryWay = f.AdvisoryWay
+	}
+	if set&FieldAdvisoryContent != 0 {
+		p.AdvisoryContent = f.AdvisoryContent
+	}
+	if set&FieldArea != 0 {
+		p.Area = f.Area
+	}
+	if set&FieldRemarks != 0 {
+		p.Remarks = f.Remarks
+	}
+}
+
+// maxDuplicates bounds the ids returned with a new patient and the
+// patients returned by FindDuplicates.
 const maxDuplicates = 20
 
-// CreatePatient registers a patient authored by the viewer and reports the
-// existing patients sharing its phone number, WeChat or QQ. A duplicate
-// does not block registration: the consultant decides. Duplicates are
-// looked up across the whole pool (only their ids are returned), since
-// "someone already registered this person" is exactly what must be seen.
-func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields) (Patient, []uint64, error) {
-	p := Patient{
-		Name: in.Name, Sex: in.Sex, Age: in.Age, Tel: in.Tel, TelDigits: PhoneDigits(in.Tel),
-		Wechat: in.Wechat, QQ: in.QQ, AddTime: in.AddTime, OrderTime: in.OrderTime,
-		ReachTime: in.ReachTime, DiseaseID: in.DiseaseID, AuthorID: v.UserID, State: in.State,
-		MediaFromID: in.MediaFromID, DoctorID: in.DoctorID, AdvisoryWay: in.AdvisoryWay,
-		AdvisoryContent: in.AdvisoryContent, Area: in.Area, Remarks: in.Remarks,
-	}
+var (
+	ErrNotInBin       = apierr.Conflict("患者不在回收站中")
+	ErrPurgeNeedsBin  = apierr.Conflict("只能彻底删除回收站中的患者")
+	ErrBookingNeedsAt = apierr.Missing("order_time")
+)
+
+// CreatePatient registers a patient authored by the viewer (or, with
+// patient.register_for_others, by authorID) and reports the existing
+// patients sharing its phone number, WeChat or QQ. A duplicate does not
+// block registration: the consultant decides. Duplicates are looked up
+// across the whole pool (only their ids are returned), since "someone
+// already registered this person" is exactly what must be seen.
+func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields, authorID *uint64, now time.Time) (Patient, []uint64, error) {
+	p := Patient{AuthorID: v.UserID}
+	p.apply(in, AllPatientFields)
 	var duplicates []uint64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkReferences(tx,
-			dictionaryRef{field: "disease_id", model: &Disease{}, id: p.DiseaseID},
-			dictionaryRef{field: "media_from_id", model: &MediaChannel{}, id: p.MediaFromID},
-			dictionaryRef{field: "doctor_id", model: &Doctor{}, id: p.DoctorID},
-		); err != nil {
+		if err := assignAuthor(tx, v, &p, authorID); err != nil {
+			return err
+		}
+		if err := applyStateRules(v, Patient{State: StateUntreated}, &p, now); err != nil {
+			return err
+		}
+		if err := checkPatientReferences(tx, Patient{}, p); err != nil {
 			return err
 		}
 		if err := tx.Create(&p).Error; err != nil {
+			return err
+		}
+		if err := recordHistory(tx, v, p.ID, ActionCreate, creationChanges(p), now); err != nil {
 			return err
 		}
 		var err error
@@ -103,6 +196,222 @@ func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields)
 		return Patient{}, nil, err
 	}
 	return p, duplicates, nil
+}
+
+// assignAuthor sets a chosen author. Choosing someone else needs
+// patient.register_for_others: without it the request is refused, not
+// quietly registered under the caller.
+func assignAuthor(tx *gorm.DB, v Viewer, p *Patient, authorID *uint64) error {
+	if authorID == nil || *authorID == p.AuthorID {
+		return nil
+	}
+	if *authorID != v.UserID && !v.Can(PermPatientRegisterForOthers) {
+		return apierr.ErrForbidden
+	}
+	var author struct{ Enabled bool }
+	err := tx.Model(&User{}).Select("enabled").Where("id = ?", *authorID).Take(&author).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !author.Enabled) {
+		return apierr.Invalid("author_id")
+	}
+	if err != nil {
+		return err
+	}
+	p.AuthorID = *authorID
+	return nil
+}
+
+// applyStateRules enforces the workflow on a patient going from before to
+// p: arriving (2), or leaving "arrived", needs patient.confirm_arrival;
+// arriving without a reach time arrives now; a booking (1) needs an order
+// time.
+func applyStateRules(v Viewer, before Patient, p *Patient, now time.Time) error {
+	if p.State != before.State && (p.State == StateArrived || before.State == StateArrived) &&
+		!v.Can(PermPatientConfirmArrival) {
+		return apierr.ErrForbidden
+	}
+	if p.State == StateArrived && p.ReachTime == nil {
+		at := now.Unix()
+		p.ReachTime = &at
+	}
+	if p.State == StateWaiting && p.OrderTime == nil {
+		return ErrBookingNeedsAt
+	}
+	return nil
+}
+
+// checkPatientReferences checks the dictionary ids of p; ids the patient
+// already had stay acceptable even if their entry has since been disabled.
+func checkPatientReferences(tx *gorm.DB, before, p Patient) error {
+	same := func(a, b *uint64) bool { return a != nil && b != nil && *a == *b }
+	return checkReferences(tx,
+		dictionaryRef{field: "disease_id", model: &Disease{}, id: p.DiseaseID, unchanged: same(before.DiseaseID, p.DiseaseID)},
+		dictionaryRef{field: "media_from_id", model: &MediaChannel{}, id: p.MediaFromID, unchanged: same(before.MediaFromID, p.MediaFromID)},
+		dictionaryRef{field: "doctor_id", model: &Doctor{}, id: p.DoctorID, unchanged: same(before.DoctorID, p.DoctorID)},
+	)
+}
+
+// FindPatient returns a patient the viewer may see; 46001 otherwise, also
+// for patients outside the viewer's scope (whether they exist is not told).
+func FindPatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64) (Patient, error) {
+	return findPatient(db.WithContext(ctx), v, id, false)
+}
+
+// findPatient looks id up within v's scope; binned includes the recycle bin.
+func findPatient(db *gorm.DB, v Viewer, id uint64, binned bool) (Patient, error) {
+	q := scoped(db.Model(&Patient{}), v)
+	if binned {
+		q = q.Unscoped()
+	}
+	var p Patient
+	err := q.Where(clause.Eq{Column: "id", Value: id}).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Patient{}, apierr.ErrNotFound
+	}
+	return p, err
+}
+
+// lockPatient is findPatient inside a write transaction: the row stays
+// locked until the change and its history are written (MySQL FOR UPDATE;
+// SQLite's IMMEDIATE transaction already excludes other writers).
+func lockPatient(tx *gorm.DB, v Viewer, id uint64, binned bool) (Patient, error) {
+	return findPatient(tx.Clauses(clause.Locking{Strength: "UPDATE"}), v, id, binned)
+}
+
+// UpdatePatient changes the fields in set (and the author, with the
+// permission). Another user's patient needs patient.edit_all; a viewer who
+// can see it without that permission is refused (48001), one who cannot see
+// it gets 46001. An edit that changes nothing writes no history.
+func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in PatientFields, set PatientFieldSet, authorID *uint64, now time.Time) (Patient, error) {
+	var p Patient
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := lockPatient(tx, v, id, false)
+		if err != nil {
+			return err
+		}
+		if before.AuthorID != v.UserID && !v.Can(PermPatientEditAll) {
+			return apierr.ErrForbidden
+		}
+		p = before
+		p.apply(in, set)
+		if err := assignAuthor(tx, v, &p, authorID); err != nil {
+			return err
+		}
+		if err := applyStateRules(v, before, &p, now); err != nil {
+			return err
+		}
+		if err := checkPatientReferences(tx, before, p); err != nil {
+			return err
+		}
+		changes := diffPatients(before, p)
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := tx.Omit("created_at").Save(&p).Error; err != nil {
+			return err
+		}
+		action := ActionUpdate
+		if p.State != before.State {
+			action = ActionState
+		}
+		return recordHistory(tx, v, p.ID, action, changes, now)
+	})
+	return p, err
+}
+
+// DeletePatient moves a visible patient to the recycle bin.
+func DeletePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := lockPatient(tx, v, id, false)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&p).Update("deleted_at", now).Error; err != nil {
+			return err
+		}
+		return recordHistory(tx, v, p.ID, ActionDelete, []Change{}, now)
+	})
+}
+
+// RestorePatient takes a patient out of the recycle bin.
+func RestorePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) (Patient, error) {
+	var p Patient
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if p, err = lockPatient(tx, v, id, true); err != nil {
+			return err
+		}
+		if !p.DeletedAt.Valid {
+			return ErrNotInBin
+		}
+		if err := tx.Unscoped().Model(&p).Update("deleted_at", nil).Error; err != nil {
+			return err
+		}
+		p.DeletedAt = gorm.DeletedAt{}
+		return recordHistory(tx, v, p.ID, ActionRestore, []Change{}, now)
+	})
+	return p, err
+}
+
+// PurgePatient deletes a patient in the recycle bin for good, with its
+// history. Only the bin can be purged, so nothing disappears in one step.
+func PurgePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := lockPatient(tx, v, id, true)
+		if err != nil {
+			return err
+		}
+		if !p.DeletedAt.Valid {
+			return ErrPurgeNeedsBin
+		}
+		if err := tx.Where(clause.Eq{Column: "patient_id", Value: p.ID}).Delete(&PatientHistoryEntry{}).Error; err != nil {
+			return err
+		}
+		return tx.Unscoped().Delete(&p).Error
+	})
+}
+
+// DuplicateQuery is what FindDuplicates compares: phone digits, WeChat and
+// QQ, each exactly.
+type DuplicateQuery struct {
+	TelDigits string
+	Wechat    string
+	QQ        string
+}
+
+// FindDuplicates returns the patients the viewer may see that share a
+// phone number, WeChat or QQ with q, and how many others outside its scope
+// do: a consultant learns that someone else already has the person, not
+// who. Phone numbers match only in full, so nothing masked is revealed.
+func FindDuplicates(ctx context.Context, db *gorm.DB, v Viewer, q DuplicateQuery) ([]Patient, int64, error) {
+	db = db.WithContext(ctx)
+	var same []clause.Expression
+	if q.TelDigits != "" {
+		same = append(same, clause.Eq{Column: "tel_digits", Value: q.TelDigits})
+	}
+	if q.Wechat != "" {
+		same = append(same, clause.Eq{Column: "wechat", Value: q.Wechat})
+	}
+	if q.QQ != "" {
+		same = append(same, clause.Eq{Column: "qq", Value: q.QQ})
+	}
+	if len(same) == 0 || v.patientScope() == scopeNone {
+		return nil, 0, nil
+	}
+	var visible []Patient
+	err := scoped(db.Model(&Patient{}), v).Where(clause.Or(same...)).
+		Order("id").Limit(maxDuplicates).Find(&visible).Error
+	if err != nil {
+		return nil, 0, err
+	}
+	var all int64
+	if err := db.Model(&Patient{}).Where(clause.Or(same...)).Count(&all).Error; err != nil {
+		return nil, 0, err
+	}
+	var inScope int64
+	if err := scoped(db.Model(&Patient{}), v).Where(clause.Or(same...)).Count(&inScope).Error; err != nil {
+		return nil, 0, err
+	}
+	return visible, all - inScope, nil
 }
 
 func duplicatesOf(db *gorm.DB, p Patient) ([]uint64, error) {
@@ -145,6 +454,7 @@ type PatientFilter struct {
 	OrderTime   TimeRange
 	ReachTime   TimeRange
 	Q           string
+	Deleted     bool // the recycle bin instead of the pool; needs patient.restore
 }
 
 // PatientSort is a column of the sort whitelist; only PatientSortColumn
@@ -195,6 +505,9 @@ type PatientPage struct {
 // ListPatients returns one page of the patients the viewer may see, and
 // the total for the same filter.
 func ListPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter, page PatientPage) ([]Patient, int64, error) {
+	if f.Deleted && !v.Can(PermPatientRestore) {
+		return nil, 0, apierr.ErrForbidden
+	}
 	total, err := CountPatients(ctx, db, v, f)
 	if err != nil {
 		return nil, 0, err
@@ -214,23 +527,34 @@ func ListPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter, p
 }
 
 func CountPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter) (int64, error) {
+	if f.Deleted && !v.Can(PermPatientRestore) {
+		return 0, apierr.ErrForbidden
+	}
 	var n int64
 	err := visiblePatients(db.WithContext(ctx), v, f).Count(&n).Error
 	return n, err
 }
 
-// visiblePatients applies the viewer's data scope, then the filter. An
-// unknown scope matches nothing.
+// visiblePatients applies the viewer's data scope, then the filter.
 func visiblePatients(db *gorm.DB, v Viewer, f PatientFilter) *gorm.DB {
-	q := db.Model(&Patient{})
-	switch v.patientScope() {
-	case scopeAll:
-	case scopeOwn:
-		q = q.Where(clause.Eq{Column: "author_id", Value: v.UserID})
-	default:
-		q = q.Where("1 = 0")
+	q := scoped(db.Model(&Patient{}), v)
+	if f.Deleted {
+		q = q.Unscoped().Where("deleted_at IS NOT NULL")
 	}
 	return f.apply(q, v)
+}
+
+// scoped restricts q to the viewer's data scope. An unknown scope matches
+// nothing.
+func scoped(q *gorm.DB, v Viewer) *gorm.DB {
+	switch v.patientScope() {
+	case scopeAll:
+		return q
+	case scopeOwn:
+		return q.Where(clause.Eq{Column: "author_id", Value: v.UserID})
+	default:
+		return q.Where("1 = 0")
+	}
 }
 
 func (f PatientFilter) apply(q *gorm.DB, v Viewer) *gorm.DB {
@@ -327,11 +651,15 @@ func PhoneDigits(tel *string) string {
 // TelFor is the phone number as this viewer may see it: whole for the
 // patient's author and for roles with the full-phone permission, masked
 // otherwise.
-func (p Patient) TelFor(v Viewer) *string {
-	if p.Tel == nil || p.AuthorID == v.UserID || v.Can(PermPatientFullPhone) {
-		return p.Tel
+func (p Patient) TelFor(v Viewer) *string { return p.telValueFor(v, p.Tel) }
+
+// telValueFor masks a phone number of this patient (say, an old one in its
+// history) as TelFor masks the current one.
+func (p Patient) telValueFor(v Viewer, tel *string) *string {
+	if tel == nil || p.AuthorID == v.UserID || v.Can(PermPatientFullPhone) {
+		return tel
 	}
-	masked := MaskPhone(p.TelDigits)
+	masked := MaskPhone(PhoneDigits(tel))
 	return &masked
 }
 

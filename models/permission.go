@@ -12,10 +12,17 @@ import (
 type Permission string
 
 const (
-	PermPatientList      Permission = "patient.list"
-	PermPatientCreate    Permission = "patient.create"
-	PermPatientViewAll   Permission = "patient.view_all"
-	PermPatientFullPhone Permission = "patient.full_phone"
+	PermPatientList              Permission = "patient.list"
+	PermPatientCreate            Permission = "patient.create"
+	PermPatientEdit              Permission = "patient.edit"
+	PermPatientViewAll           Permission = "patient.view_all"
+	PermPatientFullPhone         Permission = "patient.full_phone"
+	PermPatientEditAll           Permission = "patient.edit_all"
+	PermPatientConfirmArrival    Permission = "patient.confirm_arrival"
+	PermPatientDelete            Permission = "patient.delete"
+	PermPatientRestore           Permission = "patient.restore"
+	PermPatientPurge             Permission = "patient.purge"
+	PermPatientRegisterForOthers Permission = "patient.register_for_others"
 )
 
 type PermissionInfo struct {
@@ -29,8 +36,15 @@ func Permissions() []PermissionInfo {
 	return []PermissionInfo{
 		{PermPatientList, "查看客户池（自己登记的患者）"},
 		{PermPatientCreate, "登记患者"},
+		{PermPatientEdit, "编辑自己登记的患者"},
 		{PermPatientViewAll, "查看所有人登记的患者"},
 		{PermPatientFullPhone, "查看他人患者的完整电话号码"},
+		{PermPatientEditAll, "编辑他人登记的患者"},
+		{PermPatientConfirmArrival, "确认到诊（及修改已到诊患者的状态）"},
+		{PermPatientDelete, "删除患者（移入回收站）"},
+		{PermPatientRestore, "查看回收站并恢复患者"},
+		{PermPatientPurge, "彻底删除回收站中的患者"},
+		{PermPatientRegisterForOthers, "代他人登记患者、转移患者归属"},
 	}
 }
 

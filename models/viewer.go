@@ -10,6 +10,7 @@ type Viewer struct {
 	RoleKey     string
 	Permissions PermissionSet
 	SessionID   uint64
+	Address     string // the client's address, recorded with what it changes
 }
 
 func (v Viewer) Can(p Permission) bool { return v.UserID != 0 && v.Permissions.Has(p) }

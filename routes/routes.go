@@ -32,6 +32,7 @@ type Deps struct {
 	DB     *gorm.DB
 	Log    *slog.Logger
 	Auth   *auth.Service
+	Clock  func() time.Time
 }
 
 // NewDeps completes the dependencies from a migrated database: the JWT
@@ -52,7 +53,7 @@ func NewDeps(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 	if err != nil {
 		return Deps{}, err
 	}
-	return Deps{Config: cfg, DB: db, Log: log, Auth: svc}, nil
+	return Deps{Config: cfg, DB: db, Log: log, Auth: svc, Clock: now}, nil
 }
 
 // New builds the HTTP handler.
@@ -95,7 +96,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	health := controllers.HealthController{DB: d.DB}
 	tokens := controllers.TokenController{Auth: d.Auth}
 	menus := controllers.MenuController{DB: d.DB}
-	patients := controllers.PatientController{DB: d.DB}
+	patients := controllers.PatientController{DB: d.DB, Now: d.Clock}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
@@ -113,8 +114,19 @@ func Engine(d Deps) (*gin.Engine, error) {
 	can := middleware.Require
 
 	user.GET("/menu", h(menus.Mine)) // any authenticated user: the menu follows the role
-	user.GET("/patient", can(models.PermPatientList), h(patients.List))
+
+	// Patients. Every {id} route finds the patient within the caller's
+	// data scope (46001 outside it); finer rules (others' patients,
+	// arrivals, authors) are the model's.
+	user.GET("/patient", can(models.PermPatientList), h(patients.List)) // deleted=1 also needs patient.restore
 	user.POST("/patient", can(models.PermPatientCreate), h(patients.Create))
+	user.GET("/patient/duplicates", can(models.PermPatientList), h(patients.Duplicates))
+	user.GET("/patient/:id", can(models.PermPatientList), h(patients.Get))
+	user.PATCH("/patient/:id", can(models.PermPatientEdit), h(patients.Update))
+	user.DELETE("/patient/:id", can(models.PermPatientDelete), h(patients.Delete))
+	user.POST("/patient/:id/restore", can(models.PermPatientRestore), h(patients.Restore))
+	user.DELETE("/patient/:id/purge", can(models.PermPatientPurge), h(patients.Purge))
+	user.GET("/patient/:id/history", can(models.PermPatientList), h(patients.History))
 
 	return engine, nil
 }

@@ -242,3 +242,34 @@ func TestUsernamesAreUnique(t *testing.T) {
 		}
 	})
 }
+
+// 0005 adds the workflow's permissions to the seeded roles and keeps what
+// an administrator granted them in between.
+func TestMigration0005KeepsGrantedPermissions(t *testing.T) {
+	t.Parallel()
+	eachEmptyDB(t, func(t *testing.T, _ config.Config, db *gorm.DB) {
+		var said announcements
+		seed := said.seed("admin", "password-1")
+		if err := migrations.RunTo(context.Background(), db, seed, "0004_patient_history"); err != nil {
+			t.Fatal(err)
+		}
+		db.Table("roles").Where("role_key = ?", "consultant").Update("permissions", "patient.create patient.list custom.key")
+		if err := migrations.Run(context.Background(), db, seed); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{
+			"consultant": "custom.key patient.create patient.edit patient.list",
+			"manager": "patient.confirm_arrival patient.create patient.delete patient.edit patient.edit_all " +
+				"patient.full_phone patient.list patient.register_for_others patient.restore patient.view_all",
+			"superadmin": "patient.confirm_arrival patient.create patient.delete patient.edit patient.edit_all " +
+				"patient.full_phone patient.list patient.purge patient.register_for_others patient.restore patient.view_all",
+		}
+		for key, perms := range want {
+			var got string
+			db.Table("roles").Where("role_key = ?", key).Pluck("permissions", &got)
+			if got != perms {
+				t.Errorf("%s: %q\nwant %q", key, got, perms)
+			}
+		}
+	})
+}

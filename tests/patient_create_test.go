@@ -39,7 +39,7 @@ func TestCreatePatientAllFieldsForm(t *testing.T) {
 			"order_time", "1492000000", "reach_time", "1492100000", "disease_id", "2",
 			"state", "2", "media_from_id", "1", "doctor_id", "3",
 			"advisory_way", "商务通", "advisory_content", "咨询内容\n第二行", "area", "温州", "remarks", "苟...",
-			"author_id", "99", "id", "5000", "unknown", "ignored",
+			"id", "5000", "created_at", "1", "deleted_at", "1", "unknown", "ignored",
 		))
 		wantJSON(t, resp, `{"newPatient": {"id": "1", "name": "patient1", "sex": "1", "tel": "13566666666", "age": "20",
 			"wechat": "patient1-13566666666", "qq": "666666", "addTime": "1491983355", "orderTime": "1492000000",

@@ -36,6 +36,8 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0001_initial_schema", Migrate: createInitialSchema},
 		{ID: "0002_seed_roles_menus_dictionaries", Migrate: seedDefaults},
 		{ID: "0003_seed_superadmin", Migrate: func(tx *gorm.DB) error { return seedSuperadmin(tx, seed, generated) }},
+		{ID: "0004_patient_history", Migrate: createPatientHistory},
+		{ID: "0005_patient_workflow_permissions", Migrate: grantPatientWorkflow},
 	}
 }
 

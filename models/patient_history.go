@@ -1,0 +1,175 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// History actions.
+const (
+	ActionCreate  = "create"
+	ActionUpdate  = "update"
+	ActionState   = "state" // an edit that changed the state (and maybe more)
+	ActionDelete  = "delete"
+	ActionRestore = "restore"
+)
+
+// Change is one field of a patient going from one value to another, as the
+// contract writes values: strings or null.
+type Change struct {
+	Field string  `json:"field"`
+	From  *string `json:"from"`
+	To    *string `json:"to"`
+}
+
+type PatientHistoryEntry struct {
+	ID        uint64
+	PatientID uint64
+	UserID    *uint64
+	Username  string
+	Action    string
+	Address   string
+	Changes   string // JSON array of Change
+	CreatedAt time.Time
+}
+
+func (PatientHistoryEntry) TableName() string { return "patient_history" }
+
+// fieldValue is a patient field under its contract name.
+type fieldValue struct {
+	name  string
+	value *string
+}
+
+// contractValues lists the writable fields of p as the contract presents
+// them; history compares and stores these.
+func (p Patient) contractValues() []fieldValue {
+	str := func(s string) *string { return &s }
+	num := func(n int64) *string { return str(strconv.FormatInt(n, 10)) }
+	optNum := func(n *int64) *string {
+		if n == nil {
+			return nil
+		}
+		return num(*n)
+	}
+	optID := func(id *uint64) *string {
+		if id == nil {
+			return nil
+		}
+		return str(strconv.FormatUint(*id, 10))
+	}
+	var age *string
+	if p.Age != nil {
+		age = num(int64(*p.Age))
+	}
+	return []fieldValue{
+		{"name", str(p.Name)},
+		{"sex", num(int64(p.Sex))},
+		{"tel", p.Tel},
+		{"age", age},
+		{"wechat", p.Wechat},
+		{"qq", p.QQ},
+		{"addTime", num(p.AddTime)},
+		{"orderTime", optNum(p.OrderTime)},
+		{"reachTime", optNum(p.ReachTime)},
+		{"diseaseId", optID(p.DiseaseID)},
+		{"authorId", optID(&p.AuthorID)},
+		{"state", num(int64(p.State))},
+		{"mediaFromId", optID(p.MediaFromID)},
+		{"doctorId", optID(p.DoctorID)},
+		{"advisoryWay", p.AdvisoryWay},
+		{"advisoryContent", p.AdvisoryContent},
+		{"area", p.Area},
+		{"remarks", p.Remarks},
+	}
+}
+
+// diffPatients lists the fields that differ between before and after.
+func diffPatients(before, after Patient) []Change {
+	old, now := before.contractValues(), after.contractValues()
+	changes := []Change{}
+	for i := range now {
+		if !sameValue(old[i].value, now[i].value) {
+			changes = append(changes, Change{Field: now[i].name, From: old[i].value, To: now[i].value})
+		}
+	}
+	return changes
+}
+
+// creationChanges lists the fields a new patient was given.
+func creationChanges(p Patient) []Change {
+	changes := []Change{}
+	for _, f := range p.contractValues() {
+		if f.value != nil {
+			changes = append(changes, Change{Field: f.name, To: f.value})
+		}
+	}
+	return changes
+}
+
+func sameValue(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func recordHistory(tx *gorm.DB, v Viewer, patientID uint64, action string, changes []Change, now time.Time) error {
+	encoded, err := json.Marshal(changes)
+	if err != nil {
+		return err
+	}
+	userID := v.UserID
+	return tx.Create(&PatientHistoryEntry{
+		PatientID: patientID, UserID: &userID, Username: v.Username, Action: action,
+		Address: boundedText(v.Address, 45), Changes: string(encoded), CreatedAt: now,
+	}).Error
+}
+
+// HistoryEntry is an entry as a viewer may see it.
+type HistoryEntry struct {
+	PatientHistoryEntry
+	Changes []Change
+}
+
+// PatientHistory returns a page of the patient's history, newest first,
+// and the number of entries. The patient must be visible to v; a patient in
+// the bin is visible to those who may restore it. Phone numbers in the
+// changes are masked as the patient's own would be.
+func PatientHistory(ctx context.Context, db *gorm.DB, v Viewer, id uint64, page, perPage int) ([]HistoryEntry, int64, error) {
+	db = db.WithContext(ctx)
+	p, err := findPatient(db, v, id, v.Can(PermPatientRestore))
+	if err != nil {
+		return nil, 0, err
+	}
+	q := db.Model(&PatientHistoryEntry{}).Where(clause.Eq{Column: "patient_id", Value: p.ID})
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var rows []PatientHistoryEntry
+	err = q.Order("id DESC").Offset((page - 1) * perPage).Limit(perPage).Find(&rows).Error
+	if err != nil {
+		return nil, 0, err
+	}
+	entries := make([]HistoryEntry, len(rows))
+	for i, row := range rows {
+		var changes []Change
+		if err := json.Unmarshal([]byte(row.Changes), &changes); err != nil {
+			return nil, 0, err
+		}
+		for j := range changes {
+			if changes[j].Field == "tel" {
+				changes[j].From = p.telValueFor(v, changes[j].From)
+				changes[j].To = p.telValueFor(v, changes[j].To)
+			}
+		}
+		entries[i] = HistoryEntry{PatientHistoryEntry: row, Changes: changes}
+	}
+	return entries, total, nil
+}
