@@ -72,18 +72,15 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 	}
 	switch {
 	case unknown:
-		s.log.Info("login failed: no such user", "username", username, "client", client.Address)
-		return "", apierr.ErrNoSuchUser
+		return "", s.loginFailed(ctx, nil, username, client, models.LoginNoSuchUser, apierr.ErrNoSuchUser)
 	case !match:
-		s.log.Info("login failed: wrong password", "username", username, "client", client.Address)
-		return "", apierr.ErrWrongPassword
+		return "", s.loginFailed(ctx, &user.ID, username, client, models.LoginWrongPassword, apierr.ErrWrongPassword)
 	case !user.Enabled:
-		s.log.Info("login refused: account disabled", "username", username, "client", client.Address)
-		return "", apierr.ErrAccountDisabled
+		return "", s.loginFailed(ctx, &user.ID, username, client, models.LoginDisabled, apierr.ErrAccountDisabled)
 	}
 	attempt.Succeeded()
 	jti := NewJTI()
-	session, err := models.CreateSession(ctx, s.db, user.ID, jti, client.Address, client.UserAgent, now)
+	session, err := models.OpenSession(ctx, s.db, user, jti, client.Address, client.UserAgent, now)
 	if err != nil {
 		return "", err
 	}
@@ -91,9 +88,18 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 	return s.tokens.Issue(user.ID, session.ID, jti)
 }
 
+// loginFailed records a failed login and returns the answer for it.
+func (s *Service) loginFailed(ctx context.Context, userID *uint64, username string, client Client, reason string, answer error) error {
+	s.log.Info("login failed", "username", username, "client", client.Address, "reason", reason)
+	if err := models.RecordLoginFailure(ctx, s.db, userID, username, client.Address, reason, s.now()); err != nil {
+		return err
+	}
+	return answer
+}
+
 // Refresh exchanges a token, expired or not, for a new one of the same
 // session, and retires the presented one.
-func (s *Service) Refresh(ctx context.Context, raw string) (string, error) {
+func (s *Service) Refresh(ctx context.Context, raw string, client Client) (string, error) {
 	now := s.now()
 	claims, userID, err := s.parseRefreshable(raw)
 	if err != nil {
@@ -104,7 +110,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (string, error) {
 		return "", err
 	}
 	jti := NewJTI()
-	err = models.RotateSession(ctx, s.db, session, claims.ID, jti, now)
+	err = models.RotateSession(ctx, s.db, session, claims.ID, jti, client.Address, now)
 	if errors.Is(err, models.ErrRefreshReused) {
 		s.log.Warn("refresh token reused; session revoked", "user_id", userID, "session_id", session.ID)
 		return "", apierr.ErrInvalidToken
@@ -116,12 +122,12 @@ func (s *Service) Refresh(ctx context.Context, raw string) (string, error) {
 }
 
 // Logout revokes the session of the presented token, which may be expired.
-func (s *Service) Logout(ctx context.Context, raw string) error {
+func (s *Service) Logout(ctx context.Context, raw string, client Client) error {
 	session, err := s.currentSession(ctx, raw)
 	if err != nil {
 		return err
 	}
-	if err := models.RevokeSession(ctx, s.db, session.ID, models.RevokedByLogout, s.now()); err != nil {
+	if err := models.RevokeSession(ctx, s.db, session.ID, models.RevokedByLogout, client.Address, s.now()); err != nil {
 		return err
 	}
 	s.log.Info("logout", "user_id", session.UserID, "session_id", session.ID)

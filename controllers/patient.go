@@ -146,7 +146,7 @@ func (pc PatientController) Purge(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.PurgePatient(c.Request.Context(), pc.DB, viewer, id); err != nil {
+	if err := models.PurgePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now()); err != nil {
 		return nil, err
 	}
 	return purgedJSON{Purged: true}, nil

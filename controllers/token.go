@@ -30,8 +30,7 @@ func (t TokenController) Login(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := auth.Client{Address: c.ClientIP(), UserAgent: c.Request.UserAgent()}
-	token, err := t.Auth.Login(c.Request.Context(), username, password, client)
+	token, err := t.Auth.Login(c.Request.Context(), username, password, clientOf(c))
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +61,7 @@ func (t TokenController) Refresh(c *gin.Context) (any, error) {
 	if raw == "" {
 		return nil, apierr.ErrNoToken
 	}
-	token, err := t.Auth.Refresh(c.Request.Context(), raw)
+	token, err := t.Auth.Refresh(c.Request.Context(), raw, clientOf(c))
 	if err != nil {
 		return nil, err
 	}
@@ -75,8 +74,12 @@ func (t TokenController) Logout(c *gin.Context) (any, error) {
 	if raw == "" {
 		return nil, apierr.ErrNoToken
 	}
-	if err := t.Auth.Logout(c.Request.Context(), raw); err != nil {
+	if err := t.Auth.Logout(c.Request.Context(), raw, clientOf(c)); err != nil {
 		return nil, err
 	}
 	return revokedJSON{Revoked: true}, nil
+}
+
+func clientOf(c *gin.Context) auth.Client {
+	return auth.Client{Address: c.ClientIP(), UserAgent: c.Request.UserAgent()}
 }

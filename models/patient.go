@@ -188,6 +188,9 @@ func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields,
 		if err := recordHistory(tx, v, p.ID, ActionCreate, creationChanges(p), now); err != nil {
 			return err
 		}
+		if err := recordOp(tx, v, OpPatientCreate, TargetPatient, p.ID, map[string]any{"name": p.Name}, now); err != nil {
+			return err
+		}
 		var err error
 		duplicates, err = duplicatesOf(tx, p)
 		return err
@@ -309,11 +312,14 @@ func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in Pat
 		if err := tx.Omit("created_at").Save(&p).Error; err != nil {
 			return err
 		}
-		action := ActionUpdate
+		action, op := ActionUpdate, OpPatientUpdate
 		if p.State != before.State {
-			action = ActionState
+			action, op = ActionState, OpPatientState
 		}
-		return recordHistory(tx, v, p.ID, action, changes, now)
+		if err := recordHistory(tx, v, p.ID, action, changes, now); err != nil {
+			return err
+		}
+		return recordOp(tx, v, op, TargetPatient, p.ID, changesSummary(changes), now)
 	})
 	return p, err
 }
@@ -328,7 +334,10 @@ func DeletePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now ti
 		if err := tx.Model(&p).Update("deleted_at", now).Error; err != nil {
 			return err
 		}
-		return recordHistory(tx, v, p.ID, ActionDelete, []Change{}, now)
+		if err := recordHistory(tx, v, p.ID, ActionDelete, []Change{}, now); err != nil {
+			return err
+		}
+		return recordOp(tx, v, OpPatientDelete, TargetPatient, p.ID, map[string]any{"name": p.Name}, now)
 	})
 }
 
@@ -347,14 +356,18 @@ func RestorePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now t
 			return err
 		}
 		p.DeletedAt = gorm.DeletedAt{}
-		return recordHistory(tx, v, p.ID, ActionRestore, []Change{}, now)
+		if err := recordHistory(tx, v, p.ID, ActionRestore, []Change{}, now); err != nil {
+			return err
+		}
+		return recordOp(tx, v, OpPatientRestore, TargetPatient, p.ID, map[string]any{"name": p.Name}, now)
 	})
 	return p, err
 }
 
 // PurgePatient deletes a patient in the recycle bin for good, with its
-// history. Only the bin can be purged, so nothing disappears in one step.
-func PurgePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64) error {
+// history. Only the bin can be purged, so nothing disappears in one step;
+// the operation log keeps the fact.
+func PurgePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := lockPatient(tx, v, id, true)
 		if err != nil {
@@ -366,7 +379,10 @@ func PurgePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64) error {
 		if err := tx.Where(clause.Eq{Column: "patient_id", Value: p.ID}).Delete(&PatientHistoryEntry{}).Error; err != nil {
 			return err
 		}
-		return tx.Unscoped().Delete(&p).Error
+		if err := tx.Unscoped().Delete(&p).Error; err != nil {
+			return err
+		}
+		return recordOp(tx, v, OpPatientPurge, TargetPatient, p.ID, map[string]any{"name": p.Name}, now)
 	})
 }
 

@@ -23,6 +23,12 @@ const (
 	PermPatientRestore           Permission = "patient.restore"
 	PermPatientPurge             Permission = "patient.purge"
 	PermPatientRegisterForOthers Permission = "patient.register_for_others"
+
+	PermDictManage Permission = "dict.manage"
+	PermUserManage Permission = "user.manage"
+	PermRoleManage Permission = "role.manage"
+	PermMenuManage Permission = "menu.manage"
+	PermLogView    Permission = "log.view"
 )
 
 type PermissionInfo struct {
@@ -45,6 +51,11 @@ func Permissions() []PermissionInfo {
 		{PermPatientRestore, "查看回收站并恢复患者"},
 		{PermPatientPurge, "彻底删除回收站中的患者"},
 		{PermPatientRegisterForOthers, "代他人登记患者、转移患者归属"},
+		{PermDictManage, "管理医生、病种科室、来源渠道、咨询方式"},
+		{PermUserManage, "管理人员（不能超出自己的权限）"},
+		{PermRoleManage, "管理角色及其权限和菜单"},
+		{PermMenuManage, "管理菜单"},
+		{PermLogView, "查看行为日志"},
 	}
 }
 
@@ -56,6 +67,36 @@ func NewPermissionSet(keys ...Permission) PermissionSet {
 	set := slices.Clone(keys)
 	slices.Sort(set)
 	return slices.Compact(set)
+}
+
+// AllPermissions is every key the code defines, sorted.
+func AllPermissions() PermissionSet {
+	var keys []Permission
+	for _, p := range Permissions() {
+		keys = append(keys, p.Key)
+	}
+	return NewPermissionSet(keys...)
+}
+
+// Known reports whether every key of s is defined by the code.
+func (s PermissionSet) Known() bool {
+	all := AllPermissions()
+	for _, p := range s {
+		if !all.Has(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Covers reports whether s holds every key of other.
+func (s PermissionSet) Covers(other PermissionSet) bool {
+	for _, p := range other {
+		if !s.Has(p) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s PermissionSet) Has(p Permission) bool {

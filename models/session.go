@@ -35,11 +35,32 @@ const (
 // maxUserAgent matches the column; longer agents are cut, not refused.
 const maxUserAgent = 255
 
-func CreateSession(ctx context.Context, db *gorm.DB, userID uint64, jti, clientIP, userAgent string, now time.Time) (Session, error) {
-	s := Session{UserID: userID, CurrentJTI: jti, CreatedAt: now, ClientIP: clientIP,
+// OpenSession records a successful login: the session and its log entry.
+func OpenSession(ctx context.Context, db *gorm.DB, u User, jti, clientIP, userAgent string, now time.Time) (Session, error) {
+	s := Session{UserID: u.ID, CurrentJTI: jti, CreatedAt: now, ClientIP: boundedText(clientIP, 45),
 		UserAgent: boundedText(userAgent, maxUserAgent)}
-	err := db.WithContext(ctx).Create(&s).Error
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&s).Error; err != nil {
+			return err
+		}
+		return opRecord{userID: &u.ID, username: u.Username, address: clientIP, action: OpLogin,
+			targetType: TargetSession, targetID: s.ID}.write(tx, now)
+	})
 	return s, err
+}
+
+// Why a login failed, as the log records it.
+const (
+	LoginNoSuchUser    = "no_such_user"
+	LoginWrongPassword = "wrong_password"
+	LoginDisabled      = "disabled"
+)
+
+// RecordLoginFailure logs a failed login: the username tried (the binding
+// allows only short, plain names), the address, and why.
+func RecordLoginFailure(ctx context.Context, db *gorm.DB, userID *uint64, username, address, reason string, now time.Time) error {
+	return opRecord{userID: userID, username: username, address: address, action: OpLoginFailed,
+		targetType: TargetSession, summary: map[string]any{"reason": reason}}.write(db.WithContext(ctx), now)
 }
 
 // ErrSessionInvalid covers every reason a session cannot be used; callers
@@ -92,7 +113,7 @@ var ErrRefreshReused = errors.New("refresh token reused; session revoked")
 // so of two racing refreshes exactly one wins. The loser's token is either
 // the one just rotated away (a second tab, within reuseGrace: plain 40014)
 // or an older one (replay: the whole session is revoked, ErrRefreshReused).
-func RotateSession(ctx context.Context, db *gorm.DB, s Session, presentedJTI, newJTI string, now time.Time) error {
+func RotateSession(ctx context.Context, db *gorm.DB, s Session, presentedJTI, newJTI, address string, now time.Time) error {
 	db = db.WithContext(ctx)
 	res := db.Model(&Session{}).
 		Where("id = ? AND current_jti = ? AND revoked_at IS NULL", s.ID, presentedJTI).
@@ -113,17 +134,38 @@ func RotateSession(ctx context.Context, db *gorm.DB, s Session, presentedJTI, ne
 	if presentedJTI == current.PreviousJTI && current.RotatedAt != nil && now.Sub(*current.RotatedAt) <= reuseGrace {
 		return ErrSessionInvalid
 	}
-	if err := RevokeSession(ctx, db, s.ID, RevokedByRefreshReuse, now); err != nil {
+	if err := RevokeSession(ctx, db, s.ID, RevokedByRefreshReuse, address, now); err != nil {
 		return err
 	}
 	return ErrRefreshReused
 }
 
-// RevokeSession ends a session; revoking an ended one changes nothing.
-func RevokeSession(ctx context.Context, db *gorm.DB, sessionID uint64, reason string, now time.Time) error {
-	return db.WithContext(ctx).Model(&Session{}).
-		Where("id = ? AND revoked_at IS NULL", sessionID).
-		Updates(map[string]any{"revoked_at": now, "revoke_reason": reason}).Error
+// RevokeSession ends a session (a logout, or a replayed refresh token) and
+// logs it; revoking an ended one changes and logs nothing.
+func RevokeSession(ctx context.Context, db *gorm.DB, sessionID uint64, reason, address string, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", sessionID).
+			Updates(map[string]any{"revoked_at": now, "revoke_reason": reason})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		var owner struct {
+			ID       uint64
+			Username string
+		}
+		err := tx.Table("sessions").Select("users.id, users.username").
+			Joins("JOIN users ON users.id = sessions.user_id").
+			Where("sessions.id = ?", sessionID).Take(&owner).Error
+		if err != nil {
+			return err
+		}
+		action := OpLogout
+		if reason == RevokedByRefreshReuse {
+			action = OpRefreshReused
+		}
+		return opRecord{userID: &owner.ID, username: owner.Username, address: address, action: action,
+			targetType: TargetSession, targetID: sessionID}.write(tx, now)
+	})
 }
 
 func findSession(db *gorm.DB, id uint64) (Session, error) {

@@ -114,7 +114,17 @@ func (u User) Viewer(sessionID uint64) Viewer {
 		DisplayName: u.DisplayName,
 		RoleID:      u.RoleID,
 		RoleKey:     u.Role.Key,
-		Permissions: u.Role.Permissions,
+		Permissions: u.Role.Effective(),
 		SessionID:   sessionID,
 	}
+}
+
+// Effective is what the role may do. The superadmin role holds every
+// permission the code defines, whatever its row says, so a permission added
+// later can never lock the last administrator out.
+func (r Role) Effective() PermissionSet {
+	if r.Key == RoleSuperadmin {
+		return AllPermissions()
+	}
+	return r.Permissions
 }

@@ -15,6 +15,9 @@ type Viewer struct {
 
 func (v Viewer) Can(p Permission) bool { return v.UserID != 0 && v.Permissions.Has(p) }
 
+// IsSuperadmin: the superadmin role.
+func (v Viewer) IsSuperadmin() bool { return v.UserID != 0 && v.RoleKey == RoleSuperadmin }
+
 type patientScope int
 
 const (

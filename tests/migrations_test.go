@@ -254,7 +254,7 @@ func TestMigration0005KeepsGrantedPermissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.Table("roles").Where("role_key = ?", "consultant").Update("permissions", "patient.create patient.list custom.key")
-		if err := migrations.Run(context.Background(), db, seed); err != nil {
+		if err := migrations.RunTo(context.Background(), db, seed, "0005_patient_workflow_permissions"); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]string{

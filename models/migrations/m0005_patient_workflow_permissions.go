@@ -22,11 +22,20 @@ func grantPatientWorkflow(tx *gorm.DB) error {
 		"superadmin": {"patient.edit", "patient.edit_all", "patient.confirm_arrival", "patient.delete",
 			"patient.restore", "patient.purge", "patient.register_for_others"},
 	}
+	return addRolePermissions(tx, grants)
+}
+
+// addRolePermissions adds keys to seeded roles, keeping whatever an
+// administrator granted them since; a role that was removed is skipped.
+func addRolePermissions(tx *gorm.DB, grants map[string][]string) error {
 	for _, key := range []string{"consultant", "manager", "superadmin"} {
+		if len(grants[key]) == 0 {
+			continue
+		}
 		var role role0001
 		err := tx.Where("role_key = ?", key).Take(&role).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			continue // renamed or removed by an administrator
+			continue
 		}
 		if err != nil {
 			return err

@@ -38,6 +38,8 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0003_seed_superadmin", Migrate: func(tx *gorm.DB) error { return seedSuperadmin(tx, seed, generated) }},
 		{ID: "0004_patient_history", Migrate: createPatientHistory},
 		{ID: "0005_patient_workflow_permissions", Migrate: grantPatientWorkflow},
+		{ID: "0006_operation_log", Migrate: createOperationLog},
+		{ID: "0007_admin_permissions", Migrate: grantAdministration},
 	}
 }
 
