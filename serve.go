@@ -51,6 +51,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(listener) }()
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan struct{})
+	go func() { defer close(pruned); pruneOldRecords(pruneCtx, db, cfg, log) }()
+	defer func() { stopPruning(); <-pruned }() // before the database closes
 
 	select {
 	case err := <-served:

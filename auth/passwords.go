@@ -37,6 +37,17 @@ func NewPasswords(cost, concurrency int, maxWait time.Duration) (*Passwords, err
 	return &Passwords{cost: cost, slots: semaphore.NewWeighted(int64(concurrency)), maxWait: maxWait, dummy: dummy}, nil
 }
 
+// Hash makes the bcrypt hash of a new password.
+func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
+	release, err := p.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), p.cost)
+	return string(hash), err
+}
+
 // Verify reports whether password matches hash. An empty hash (no such
 // user) is checked against the dummy and never matches.
 func (p *Passwords) Verify(ctx context.Context, hash, password string) (bool, error) {

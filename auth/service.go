@@ -45,6 +45,9 @@ func NewService(db *gorm.DB, cfg config.Auth, secret []byte, now func() time.Tim
 	}, nil
 }
 
+// Now is the service's clock, for writes that record when they happened.
+func (s *Service) Now() time.Time { return s.now() }
+
 // Client is where a request comes from, as recorded on its session.
 type Client struct {
 	Address   string

@@ -21,6 +21,7 @@ type Config struct {
 	Auth     Auth     `mapstructure:"auth"`
 	Admin    Admin    `mapstructure:"admin"`
 	Log      Log      `mapstructure:"log"`
+	Audit    Audit    `mapstructure:"audit"`
 }
 
 type HTTP struct {
@@ -72,6 +73,13 @@ type Admin struct {
 	Password string `mapstructure:"password"`
 }
 
+// Audit is the operation log's retention; old sessions go with it.
+type Audit struct {
+	RetentionDays int           `mapstructure:"retention_days"`
+	PruneInterval time.Duration `mapstructure:"prune_interval"`
+	PruneBatch    int           `mapstructure:"prune_batch"`
+}
+
 type Log struct {
 	Level  string `mapstructure:"level"`
 	Format string `mapstructure:"format"`
@@ -119,6 +127,7 @@ func Default() Config {
 		},
 		Admin: Admin{Username: "admin"},
 		Log:   Log{Level: "info", Format: "text"},
+		Audit: Audit{RetentionDays: 365, PruneInterval: 24 * time.Hour, PruneBatch: 1000},
 	}
 }
 
@@ -228,6 +237,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		add("http.max_body_bytes must be at least 1024")
+	}
+	if c.Audit.RetentionDays < 0 || c.Audit.PruneInterval <= 0 || c.Audit.PruneBatch < 1 || c.Audit.PruneBatch > 10000 {
+		add("audit.retention_days must be 0 (keep forever) or more, prune_interval positive, prune_batch 1-10000")
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format must be text or json")

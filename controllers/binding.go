@@ -216,3 +216,49 @@ func (b *binder) optionalChoice(choices []string, names ...string) (string, bool
 	b.invalid(name)
 	return "", false
 }
+
+// optionalBool reads 1/0 or true/false.
+func (b *binder) optionalBool(names ...string) *bool {
+	name, v, ok := b.value(names...)
+	if !ok {
+		return nil
+	}
+	var result bool
+	switch strings.ToLower(v) {
+	case "1", "true":
+		result = true
+	case "0", "false":
+	default:
+		b.invalid(name)
+		return nil
+	}
+	return &result
+}
+
+// idList reads a required comma-separated list of ids ("3,1,2").
+func (b *binder) idList(names ...string) []uint64 {
+	name, v, ok := b.value(names...)
+	if !ok {
+		b.missing(name)
+		return nil
+	}
+	var ids []uint64
+	for _, part := range strings.Split(v, ",") {
+		id, err := strconv.ParseUint(strings.TrimSpace(part), 10, 64)
+		if err != nil || id == 0 || id > maxID {
+			b.invalid(name)
+			return nil
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// pathID reads the {id} of the path.
+func pathID(c *gin.Context) (uint64, error) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 || id > maxID {
+		return 0, apierr.Invalid("id")
+	}
+	return id, nil
+}

@@ -1,6 +1,10 @@
 package controllers
 
 import (
+	"regexp"
+	"strconv"
+	"time"
+
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
@@ -9,7 +13,8 @@ import (
 )
 
 type MenuController struct {
-	DB *gorm.DB
+	DB  *gorm.DB
+	Now func() time.Time
 }
 
 type menuDataJSON struct {
@@ -27,4 +32,129 @@ func (m MenuController) Mine(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	return menuDataJSON{MenuData: presentMenu(tree)}, nil
+}
+
+type menuAdminJSON struct {
+	ID        string          `json:"id"`
+	ParentID  string          `json:"parentId"`
+	Title     string          `json:"title"`
+	Name      string          `json:"name"`
+	URL       string          `json:"url"`
+	SortOrder string          `json:"sortOrder"`
+	Children  []menuAdminJSON `json:"children,omitempty"`
+}
+
+func presentMenuAdmin(m models.Menu) menuAdminJSON {
+	return menuAdminJSON{ID: strconv.FormatUint(m.ID, 10), ParentID: strconv.FormatUint(m.ParentID, 10),
+		Title: m.Title, Name: m.Name, URL: m.URL, SortOrder: strconv.Itoa(m.SortOrder)}
+}
+
+type menuTreeJSON struct {
+	Menus []menuAdminJSON `json:"menus"`
+}
+
+type menuEnvelope struct {
+	Menu menuAdminJSON `json:"menu"`
+}
+
+// Tree is GET /menus: the whole tree for its administration. Top-level
+// menus carry children (always a list), children none.
+func (m MenuController) Tree(c *gin.Context) (any, error) {
+	tree, err := models.AllMenus(c.Request.Context(), m.DB)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]menuAdminJSON, len(tree))
+	for i, node := range tree {
+		out[i] = presentMenuAdmin(node.Menu)
+		out[i].Children = make([]menuAdminJSON, len(node.Children))
+		for j, child := range node.Children {
+			out[i].Children[j] = presentMenuAdmin(child)
+		}
+	}
+	return menuTreeJSON{Menus: out}, nil
+}
+
+func (m MenuController) Create(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := bindMenu(c, true)
+	if err != nil {
+		return nil, err
+	}
+	menu, err := models.CreateMenu(c.Request.Context(), m.DB, viewer, f, m.Now())
+	if err != nil {
+		return nil, err
+	}
+	return menuEnvelope{Menu: presentMenuAdmin(menu)}, nil
+}
+
+func (m MenuController) Update(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	f, set, err := bindMenu(c, false)
+	if err != nil {
+		return nil, err
+	}
+	menu, err := models.UpdateMenu(c.Request.Context(), m.DB, viewer, id, f, set, m.Now())
+	if err != nil {
+		return nil, err
+	}
+	return menuEnvelope{Menu: presentMenuAdmin(menu)}, nil
+}
+
+func (m MenuController) Delete(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.DeleteMenu(c.Request.Context(), m.DB, viewer, id, m.Now()); err != nil {
+		return nil, err
+	}
+	return deletedJSON{Deleted: true}, nil
+}
+
+// Menu names encode the tree for the frontend ("2-1"); urls are its routes.
+var (
+	menuNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,16}$`)
+	menuURLPattern  = regexp.MustCompile(`^[A-Za-z0-9_./-]{0,64}$`)
+)
+
+func bindMenu(c *gin.Context, creating bool) (models.MenuFields, models.MenuFieldSet, error) {
+	b := newBinder(c)
+	include := b.sent
+	if creating {
+		include = func(...string) bool { return true }
+	}
+	var f models.MenuFields
+	var set models.MenuFieldSet
+	if include("title") {
+		f.Title, set = b.requiredText(textRule{maxRunes: 32}, "title"), set|models.MenuFieldTitle
+	}
+	if include("name") {
+		f.Name, set = b.requiredText(textRule{maxRunes: 16}, "name"), set|models.MenuFieldName
+		if b.err == nil && !menuNamePattern.MatchString(f.Name) {
+			b.invalid("name")
+		}
+	}
+	if include("url") {
+		f.URL, set = deref(b.optionalMatch(menuURLPattern.MatchString, "url")), set|models.MenuFieldURL
+	}
+	if include("parent_id", "parentId") {
+		if parent := b.optionalInt(0, maxID, "parent_id", "parentId"); parent != nil {
+			f.ParentID = uint64(*parent)
+		}
+		set |= models.MenuFieldParentID
+	}
+	if include("sort_order", "sortOrder") {
+		if order := b.optionalInt(0, maxSortOrder, "sort_order", "sortOrder"); order != nil {
+			o := int(*order)
+			f.SortOrder, set = &o, set|models.MenuFieldSortOrder
+		}
+	}
+	return f, set, b.err
 }

@@ -204,6 +204,6 @@ func viewerAndID(c *gin.Context) (models.Viewer, uint64, error) {
 	if err != nil {
 		return models.Viewer{}, 0, err
 	}
-	id, err := bindPatientID(c)
+	id, err := pathID(c)
 	return viewer, id, err
 }

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"regexp"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -103,15 +102,6 @@ func bindPatientEdit(c *gin.Context) (patientWrite, error) {
 	fields, set := bindPatientFields(b, b.sent)
 	w := patientWrite{fields: fields, set: set, authorID: b.optionalRef("author_id", "authorId")}
 	return w, b.err
-}
-
-// bindPatientID reads the {id} of the path.
-func bindPatientID(c *gin.Context) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 || id > maxID {
-		return 0, apierr.Invalid("id")
-	}
-	return id, nil
 }
 
 // Paging bounds of the list.

@@ -1,16 +1,20 @@
 package models
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"crm/apierr"
 )
 
-// The dictionaries a patient points at by id. Disabled rows stay valid on
-// old patients but cannot be chosen for new ones.
+// The dictionaries a patient points at. Disabled rows stay valid on old
+// patients but cannot be chosen for new ones.
 
 type Disease struct {
 	ID        uint64
@@ -42,6 +46,9 @@ type MediaChannel struct {
 	UpdatedAt time.Time
 }
 
+// AdvisoryWay names how a patient got in touch. Patients store the name
+// itself (the contract's advisory_way is text), so renaming one renames it
+// on its patients too.
 type AdvisoryWay struct {
 	ID        uint64
 	Name      string
@@ -51,9 +58,407 @@ type AdvisoryWay struct {
 	UpdatedAt time.Time
 }
 
+// DictKind names a dictionary, as in its API path and the operation log.
+type DictKind string
+
+const (
+	DictDoctor      DictKind = "doctor"
+	DictDisease     DictKind = "disease"
+	DictMedia       DictKind = "media"
+	DictAdvisoryWay DictKind = "way"
+)
+
+func DictKinds() []DictKind { return []DictKind{DictDoctor, DictDisease, DictMedia, DictAdvisoryWay} }
+
+// model names the table without a string; patientColumn is what patients
+// refer to it by (by id, or for advisory ways by name).
+func (k DictKind) model() any {
+	switch k {
+	case DictDoctor:
+		return &Doctor{}
+	case DictDisease:
+		return &Disease{}
+	case DictMedia:
+		return &MediaChannel{}
+	default:
+		return &AdvisoryWay{}
+	}
+}
+
+func (k DictKind) patientColumn() string {
+	switch k {
+	case DictDoctor:
+		return "doctor_id"
+	case DictDisease:
+		return "disease_id"
+	case DictMedia:
+		return "media_from_id"
+	default:
+		return "advisory_way"
+	}
+}
+
+// NameRunes is the longest name the kind's column holds.
+func (k DictKind) NameRunes() int {
+	if k == DictDisease {
+		return 64
+	}
+	return 32
+}
+
+// DictEntry is a row of any dictionary. Title and Introduction are the
+// doctors'; ParentID the diseases'.
+type DictEntry struct {
+	ID           uint64
+	Name         string
+	SortOrder    int
+	Enabled      bool
+	ParentID     uint64
+	Title        string
+	Introduction string
+	PatientCount int64 `gorm:"-"`
+}
+
+func (k DictKind) columns() []string {
+	switch k {
+	case DictDoctor:
+		return []string{"id", "name", "sort_order", "enabled", "title", "introduction"}
+	case DictDisease:
+		return []string{"id", "name", "sort_order", "enabled", "parent_id"}
+	default:
+		return []string{"id", "name", "sort_order", "enabled"}
+	}
+}
+
+// Dictionaries is every dictionary, in configured order, for the frontend
+// to cache (GET /dict/).
+type Dictionaries struct {
+	Doctors      []DictEntry
+	Diseases     []DictEntry
+	Media        []DictEntry
+	AdvisoryWays []DictEntry
+}
+
+func AllDictionaries(ctx context.Context, db *gorm.DB) (Dictionaries, error) {
+	var d Dictionaries
+	for kind, dest := range map[DictKind]*[]DictEntry{DictDoctor: &d.Doctors, DictDisease: &d.Diseases,
+		DictMedia: &d.Media, DictAdvisoryWay: &d.AdvisoryWays} {
+		entries, err := listDict(db.WithContext(ctx), kind, nil)
+		if err != nil {
+			return Dictionaries{}, err
+		}
+		*dest = entries
+	}
+	return d, nil
+}
+
+func listDict(db *gorm.DB, kind DictKind, enabled *bool) ([]DictEntry, error) {
+	q := db.Model(kind.model()).Select(kind.columns())
+	if enabled != nil {
+		q = q.Where(clause.Eq{Column: "enabled", Value: *enabled})
+	}
+	var entries []DictEntry
+	err := q.Order("sort_order, id").Find(&entries).Error
+	return entries, err
+}
+
+// ListDict is the admin list of one dictionary, with how many patients
+// (the recycle bin included: they still refer to the row) use each entry.
+func ListDict(ctx context.Context, db *gorm.DB, kind DictKind, enabled *bool) ([]DictEntry, error) {
+	db = db.WithContext(ctx)
+	entries, err := listDict(db, kind, enabled)
+	if err != nil || len(entries) == 0 {
+		return entries, err
+	}
+	var counts []struct {
+		Ref   string
+		Total int64
+	}
+	column := kind.patientColumn()
+	err = db.Unscoped().Model(&Patient{}).
+		Select(clause.Expr{SQL: "? AS ref, COUNT(*) AS total", Vars: []any{clause.Column{Name: column}}}).
+		Where(clause.Neq{Column: column, Value: nil}).
+		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: column}}}).Scan(&counts).Error
+	if err != nil {
+		return nil, err
+	}
+	byRef := map[string]int64{}
+	for _, c := range counts {
+		byRef[c.Ref] = c.Total
+	}
+	for i := range entries {
+		entries[i].PatientCount = byRef[entries[i].ref(kind)]
+	}
+	return entries, nil
+}
+
+// ref is how patients refer to the entry.
+func (e DictEntry) ref(kind DictKind) string {
+	if kind == DictAdvisoryWay {
+		return e.Name
+	}
+	return fmt.Sprint(e.ID)
+}
+
+// DictFields are the writable fields; Set marks those an edit sends.
+type DictFields struct {
+	Name         string
+	SortOrder    *int // nil on creation: after the last entry
+	Enabled      bool
+	ParentID     uint64
+	Title        string
+	Introduction string
+}
+
+type DictFieldSet uint8
+
+const (
+	DictFieldName DictFieldSet = 1 << iota
+	DictFieldSortOrder
+	DictFieldEnabled
+	DictFieldParentID
+	DictFieldTitle
+	DictFieldIntroduction
+)
+
+var (
+	ErrDictNameTaken   = apierr.Conflict("名称已存在")
+	ErrDepartmentInUse = apierr.Conflict("该科室下还有病种，不能删除或移入其他科室")
+	errNotADepartment  = apierr.Invalid("parent_id")
+)
+
+// dictOrderStep spaces sort orders so one entry can be moved between two
+// others by hand.
+const dictOrderStep = 10
+
+// CreateDictEntry adds an entry; names are unique within their dictionary.
+func CreateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, f DictFields, now time.Time) (DictEntry, error) {
+	var entry DictEntry
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if kind == DictDisease && f.ParentID != 0 {
+			if err := checkDepartment(tx, f.ParentID, 0); err != nil {
+				return err
+			}
+		}
+		order := 0
+		if f.SortOrder != nil {
+			order = *f.SortOrder
+		} else {
+			var last *int
+			if err := tx.Model(kind.model()).Select("MAX(sort_order)").Scan(&last).Error; err != nil {
+				return err
+			}
+			if last != nil {
+				order = *last + dictOrderStep
+			}
+		}
+		row := map[string]any{"name": f.Name, "sort_order": order, "enabled": f.Enabled, "created_at": now, "updated_at": now}
+		switch kind {
+		case DictDoctor:
+			row["title"], row["introduction"] = f.Title, f.Introduction
+		case DictDisease:
+			row["parent_id"] = f.ParentID
+		}
+		if err := tx.Model(kind.model()).Create(row).Error; err != nil {
+			return dictWriteError(err)
+		}
+		var err error
+		if entry, err = findDictEntry(tx, kind, 0, f.Name); err != nil {
+			return err
+		}
+		return recordOp(tx, v, OpDictCreate, string(kind), entry.ID, map[string]any{"name": f.Name}, now)
+	})
+	return entry, err
+}
+
+func findDictEntry(db *gorm.DB, kind DictKind, id uint64, name string) (DictEntry, error) {
+	q := db.Model(kind.model()).Select(kind.columns())
+	if id != 0 {
+		q = q.Where(clause.Eq{Column: "id", Value: id})
+	} else {
+		q = q.Where(clause.Eq{Column: "name", Value: name})
+	}
+	var e DictEntry
+	err := q.Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return DictEntry{}, apierr.ErrNotFound
+	}
+	return e, err
+}
+
+// checkDepartment: a disease's parent must be a department (a top-level
+// row), and not the row itself: the tree has two levels.
+func checkDepartment(tx *gorm.DB, parentID, self uint64) error {
+	if parentID == self {
+		return errNotADepartment
+	}
+	var parent Disease
+	err := tx.Where(clause.Eq{Column: "id", Value: parentID}).Take(&parent).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && parent.ParentID != 0) {
+		return errNotADepartment
+	}
+	return err
+}
+
+// UpdateDictEntry changes the fields in set: a rename (renaming an advisory
+// way renames it on its patients too), enabling or disabling, the order,
+// and the kind's own fields.
+func UpdateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, id uint64, f DictFields, set DictFieldSet, now time.Time) (DictEntry, error) {
+	var after DictEntry
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := findDictEntry(tx.Clauses(clause.Locking{Strength: "UPDATE"}), kind, id, "")
+		if err != nil {
+			return err
+		}
+		after = before
+		updates := map[string]any{}
+		if set&DictFieldName != 0 {
+			after.Name, updates["name"] = f.Name, f.Name
+		}
+		if set&DictFieldSortOrder != 0 && f.SortOrder != nil {
+			after.SortOrder, updates["sort_order"] = *f.SortOrder, *f.SortOrder
+		}
+		if set&DictFieldEnabled != 0 {
+			after.Enabled, updates["enabled"] = f.Enabled, f.Enabled
+		}
+		if kind == DictDoctor && set&DictFieldTitle != 0 {
+			after.Title, updates["title"] = f.Title, f.Title
+		}
+		if kind == DictDoctor && set&DictFieldIntroduction != 0 {
+			after.Introduction, updates["introduction"] = f.Introduction, f.Introduction
+		}
+		if kind == DictDisease && set&DictFieldParentID != 0 && f.ParentID != before.ParentID {
+			if err := moveDisease(tx, before, f.ParentID); err != nil {
+				return err
+			}
+			after.ParentID, updates["parent_id"] = f.ParentID, f.ParentID
+		}
+		changes := diffDictEntries(before, after)
+		if len(changes) == 0 {
+			return nil
+		}
+		updates["updated_at"] = now
+		if err := tx.Model(kind.model()).Where(clause.Eq{Column: "id", Value: id}).Updates(updates).Error; err != nil {
+			return dictWriteError(err)
+		}
+		if kind == DictAdvisoryWay && after.Name != before.Name {
+			err := tx.Unscoped().Model(&Patient{}).Where(clause.Eq{Column: "advisory_way", Value: before.Name}).
+				UpdateColumn("advisory_way", after.Name).Error
+			if err != nil {
+				return err
+			}
+		}
+		return recordOp(tx, v, OpDictUpdate, string(kind), id, changesSummary(changes), now)
+	})
+	return after, err
+}
+
+// moveDisease re-parents a disease; a department that still has diseases
+// cannot become one.
+func moveDisease(tx *gorm.DB, d DictEntry, parentID uint64) error {
+	if parentID != 0 {
+		if err := checkDepartment(tx, parentID, d.ID); err != nil {
+			return err
+		}
+	}
+	if d.ParentID == 0 {
+		var children int64
+		if err := tx.Model(&Disease{}).Where(clause.Eq{Column: "parent_id", Value: d.ID}).Count(&children).Error; err != nil {
+			return err
+		}
+		if children > 0 {
+			return ErrDepartmentInUse
+		}
+	}
+	return nil
+}
+
+func diffDictEntries(before, after DictEntry) []Change {
+	values := func(e DictEntry) []*string {
+		s := func(v any) *string { str := fmt.Sprint(v); return &str }
+		enabled := "0"
+		if e.Enabled {
+			enabled = "1"
+		}
+		return []*string{s(e.Name), s(e.SortOrder), &enabled, s(e.ParentID), s(e.Title), s(e.Introduction)}
+	}
+	old, now := values(before), values(after)
+	changes := []Change{}
+	for i, name := range []string{"name", "sortOrder", "enabled", "parentId", "title", "introduction"} {
+		if *old[i] != *now[i] {
+			changes = append(changes, Change{Field: name, From: old[i], To: now[i]})
+		}
+	}
+	return changes
+}
+
+// DeleteDictEntry removes an entry no patient refers to (the recycle bin
+// included); one in use is refused with the count: disable it instead.
+func DeleteDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, id uint64, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		entry, err := findDictEntry(tx.Clauses(clause.Locking{Strength: "UPDATE"}), kind, id, "")
+		if err != nil {
+			return err
+		}
+		var users int64
+		err = tx.Unscoped().Model(&Patient{}).Where(clause.Eq{Column: kind.patientColumn(), Value: entry.ref(kind)}).Count(&users).Error
+		if err != nil {
+			return err
+		}
+		if users > 0 {
+			return apierr.Conflict(fmt.Sprintf("有 %d 位患者使用该项，不能删除，请改为停用", users))
+		}
+		if kind == DictDisease && entry.ParentID == 0 {
+			if err := moveDisease(tx, entry, 0); err != nil {
+				return err
+			}
+		}
+		if err := tx.Where(clause.Eq{Column: "id", Value: id}).Delete(kind.model()).Error; err != nil {
+			return dictWriteError(err)
+		}
+		return recordOp(tx, v, OpDictDelete, string(kind), id, map[string]any{"name": entry.Name}, now)
+	})
+}
+
+// ReorderDict sets the order of the listed entries to the order given.
+func ReorderDict(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, ids []uint64, now time.Time) error {
+	if len(ids) == 0 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
+		return apierr.Invalid("ids")
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var known int64
+		if err := tx.Model(kind.model()).Where(clause.IN{Column: "id", Values: toAny(ids)}).Count(&known).Error; err != nil {
+			return err
+		}
+		if known != int64(len(ids)) {
+			return apierr.Invalid("ids")
+		}
+		for i, id := range ids {
+			err := tx.Model(kind.model()).Where(clause.Eq{Column: "id", Value: id}).
+				Updates(map[string]any{"sort_order": (i + 1) * dictOrderStep, "updated_at": now}).Error
+			if err != nil {
+				return err
+			}
+		}
+		return recordOp(tx, v, OpDictReorder, string(kind), 0, map[string]any{"ids": ids[:min(len(ids), 100)]}, now)
+	})
+}
+
+// dictWriteError turns the unique name index and the patients' foreign
+// keys into their answers.
+func dictWriteError(err error) error {
+	switch {
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return ErrDictNameTaken
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return apierr.Conflict("该项正被患者使用，不能删除，请改为停用")
+	}
+	return err
+}
+
 // dictionaryRef is one optional dictionary id of a patient being written.
 type dictionaryRef struct {
-	field string // the parameter name the client used, for the 40035 message
+	field string // the parameter name, for the 40035 message
 	model any    // &Disease{} and so on: names the table without a string
 	id    *uint64
 	// unchanged marks an id the patient already holds: a disabled entry
@@ -79,6 +484,24 @@ func checkReferences(db *gorm.DB, refs ...dictionaryRef) error {
 		if !row.Enabled && !ref.unchanged {
 			return apierr.Invalid(ref.field)
 		}
+	}
+	return nil
+}
+
+// checkAdvisoryWay refuses a disabled advisory way for a new value. The
+// field is free text (the contract), so names not in the dictionary pass.
+func checkAdvisoryWay(db *gorm.DB, way *string, unchanged bool) error {
+	if way == nil || unchanged {
+		return nil
+	}
+	var disabled int64
+	err := db.Model(&AdvisoryWay{}).Where(clause.Eq{Column: "name", Value: *way}).
+		Where(clause.Eq{Column: "enabled", Value: false}).Count(&disabled).Error
+	if err != nil {
+		return err
+	}
+	if disabled > 0 {
+		return apierr.Invalid("advisory_way")
 	}
 	return nil
 }

@@ -2,9 +2,14 @@ package models
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"crm/apierr"
 )
 
 type Menu struct {
@@ -37,8 +42,22 @@ func MenuTree(ctx context.Context, db *gorm.DB, v Viewer) ([]MenuNode, error) {
 	if err != nil {
 		return nil, err
 	}
+	return buildMenuTree(rows), nil
+}
+
+// AllMenus is the whole two-level tree, for its administration.
+func AllMenus(ctx context.Context, db *gorm.DB) ([]MenuNode, error) {
+	var rows []Menu
+	if err := db.WithContext(ctx).Order("sort_order, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return buildMenuTree(rows), nil
+}
+
+// buildMenuTree groups flat rows (in order) by parent.
+func buildMenuTree(rows []Menu) []MenuNode {
 	children := map[uint64][]Menu{}
-	var tree []MenuNode
+	tree := []MenuNode{}
 	for _, m := range rows {
 		if m.ParentID == 0 {
 			tree = append(tree, MenuNode{Menu: m})
@@ -49,5 +68,183 @@ func MenuTree(ctx context.Context, db *gorm.DB, v Viewer) ([]MenuNode, error) {
 	for i := range tree {
 		tree[i].Children = children[tree[i].ID]
 	}
-	return tree, nil
+	return tree
+}
+
+// MenuFields: on an edit only the fields in Set change.
+type MenuFields struct {
+	Title     string
+	Name      string
+	URL       string
+	ParentID  uint64
+	SortOrder *int
+}
+
+type MenuFieldSet uint8
+
+const (
+	MenuFieldTitle MenuFieldSet = 1 << iota
+	MenuFieldName
+	MenuFieldURL
+	MenuFieldParentID
+	MenuFieldSortOrder
+)
+
+var (
+	ErrMenuNameTaken   = apierr.Conflict("菜单name已存在")
+	ErrMenuHasChildren = apierr.Conflict("该菜单下还有子菜单")
+	errMenuParent      = apierr.Invalid("parent_id")
+)
+
+// CreateMenu adds a menu. The superadmin role sees it at once; other roles
+// when their menus are set to include it.
+func CreateMenu(ctx context.Context, db *gorm.DB, v Viewer, f MenuFields, now time.Time) (Menu, error) {
+	var m Menu
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkMenuParent(tx, f.ParentID, 0); err != nil {
+			return err
+		}
+		order := 0
+		if f.SortOrder != nil {
+			order = *f.SortOrder
+		} else {
+			var last *int
+			if err := tx.Model(&Menu{}).Select("MAX(sort_order)").Scan(&last).Error; err != nil {
+				return err
+			}
+			if last != nil {
+				order = *last + dictOrderStep
+			}
+		}
+		m = Menu{ParentID: f.ParentID, Title: f.Title, Name: f.Name, URL: f.URL, SortOrder: order, CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(&m).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ErrMenuNameTaken
+			}
+			return err
+		}
+		var superadmin Role
+		if err := tx.Where(clause.Eq{Column: "role_key", Value: RoleSuperadmin}).Take(&superadmin).Error; err == nil {
+			if err := tx.Create(&RoleMenu{RoleID: superadmin.ID, MenuID: m.ID}).Error; err != nil {
+				return err
+			}
+		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		return recordOp(tx, v, OpMenuCreate, TargetMenu, m.ID, map[string]any{"title": m.Title, "name": m.Name, "url": m.URL}, now)
+	})
+	return m, err
+}
+
+// checkMenuParent keeps the tree at two levels: a parent is a top-level
+// menu other than the menu itself.
+func checkMenuParent(tx *gorm.DB, parentID, self uint64) error {
+	if parentID == 0 {
+		return nil
+	}
+	if parentID == self {
+		return errMenuParent
+	}
+	var parent Menu
+	err := tx.Where(clause.Eq{Column: "id", Value: parentID}).Take(&parent).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && parent.ParentID != 0) {
+		return errMenuParent
+	}
+	return err
+}
+
+func UpdateMenu(ctx context.Context, db *gorm.DB, v Viewer, id uint64, f MenuFields, set MenuFieldSet, now time.Time) (Menu, error) {
+	var m Menu
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: id}).Take(&m).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return apierr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		before := m
+		if set&MenuFieldTitle != 0 {
+			m.Title = f.Title
+		}
+		if set&MenuFieldName != 0 {
+			m.Name = f.Name
+		}
+		if set&MenuFieldURL != 0 {
+			m.URL = f.URL
+		}
+		if set&MenuFieldSortOrder != 0 && f.SortOrder != nil {
+			m.SortOrder = *f.SortOrder
+		}
+		if set&MenuFieldParentID != 0 && f.ParentID != before.ParentID {
+			if err := checkMenuParent(tx, f.ParentID, id); err != nil {
+				return err
+			}
+			if before.ParentID == 0 {
+				var children int64
+				if err := tx.Model(&Menu{}).Where(clause.Eq{Column: "parent_id", Value: id}).Count(&children).Error; err != nil {
+					return err
+				}
+				if children > 0 {
+					return ErrMenuHasChildren
+				}
+			}
+			m.ParentID = f.ParentID
+		}
+		changes := diffMenus(before, m)
+		if len(changes) == 0 {
+			return nil
+		}
+		m.UpdatedAt = now
+		if err := tx.Save(&m).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ErrMenuNameTaken
+			}
+			return err
+		}
+		return recordOp(tx, v, OpMenuUpdate, TargetMenu, id, changesSummary(changes), now)
+	})
+	return m, err
+}
+
+func diffMenus(before, after Menu) []Change {
+	values := func(m Menu) []string {
+		return []string{m.Title, m.Name, m.URL, fmt.Sprint(m.ParentID), fmt.Sprint(m.SortOrder)}
+	}
+	old, now := values(before), values(after)
+	changes := []Change{}
+	for i, name := range []string{"title", "name", "url", "parentId", "sortOrder"} {
+		if old[i] != now[i] {
+			changes = append(changes, Change{Field: name, From: &old[i], To: &now[i]})
+		}
+	}
+	return changes
+}
+
+// DeleteMenu removes a menu without children; roles stop seeing it.
+func DeleteMenu(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var m Menu
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: id}).Take(&m).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return apierr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var children int64
+		if err := tx.Model(&Menu{}).Where(clause.Eq{Column: "parent_id", Value: id}).Count(&children).Error; err != nil {
+			return err
+		}
+		if children > 0 {
+			return ErrMenuHasChildren
+		}
+		if err := tx.Where(clause.Eq{Column: "menu_id", Value: id}).Delete(&RoleMenu{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Delete(&Menu{}, id).Error; err != nil {
+			return err
+		}
+		return recordOp(tx, v, OpMenuDelete, TargetMenu, id, map[string]any{"title": m.Title, "name": m.Name}, now)
+	})
 }

@@ -189,16 +189,25 @@ func ListOpLog(ctx context.Context, db *gorm.DB, f OpLogFilter, page, perPage in
 // PruneOpLog deletes entries older than before, batch rows at a time, so
 // a large backlog never holds a long lock. It returns how many it deleted.
 func PruneOpLog(ctx context.Context, db *gorm.DB, before time.Time, batch int) (int64, error) {
-	db = db.WithContext(ctx)
+	return pruneOlder(db.WithContext(ctx), &OpLogEntry{}, before, batch)
+}
+
+// PruneSessions deletes sessions logged in before the given time: past
+// their refresh window they can no longer be used for anything.
+func PruneSessions(ctx context.Context, db *gorm.DB, before time.Time, batch int) (int64, error) {
+	return pruneOlder(db.WithContext(ctx), &Session{}, before, batch)
+}
+
+func pruneOlder(db *gorm.DB, model any, before time.Time, batch int) (int64, error) {
 	var total int64
 	for {
 		var ids []uint64
-		err := db.Model(&OpLogEntry{}).Where(clause.Lt{Column: "created_at", Value: before}).
+		err := db.Model(model).Where(clause.Lt{Column: "created_at", Value: before}).
 			Order("id").Limit(batch).Pluck("id", &ids).Error
 		if err != nil || len(ids) == 0 {
 			return total, err
 		}
-		res := db.Where(clause.IN{Column: "id", Values: toAny(ids)}).Delete(&OpLogEntry{})
+		res := db.Where(clause.IN{Column: "id", Values: toAny(ids)}).Delete(model)
 		if res.Error != nil {
 			return total, res.Error
 		}
@@ -206,7 +215,7 @@ func PruneOpLog(ctx context.Context, db *gorm.DB, before time.Time, batch int) (
 		if len(ids) < batch {
 			return total, nil
 		}
-		if err := ctx.Err(); err != nil {
+		if err := db.Statement.Context.Err(); err != nil {
 			return total, err
 		}
 	}

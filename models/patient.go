@@ -246,11 +246,15 @@ func applyStateRules(v Viewer, before Patient, p *Patient, now time.Time) error 
 // already had stay acceptable even if their entry has since been disabled.
 func checkPatientReferences(tx *gorm.DB, before, p Patient) error {
 	same := func(a, b *uint64) bool { return a != nil && b != nil && *a == *b }
-	return checkReferences(tx,
+	err := checkReferences(tx,
 		dictionaryRef{field: "disease_id", model: &Disease{}, id: p.DiseaseID, unchanged: same(before.DiseaseID, p.DiseaseID)},
 		dictionaryRef{field: "media_from_id", model: &MediaChannel{}, id: p.MediaFromID, unchanged: same(before.MediaFromID, p.MediaFromID)},
 		dictionaryRef{field: "doctor_id", model: &Doctor{}, id: p.DoctorID, unchanged: same(before.DoctorID, p.DoctorID)},
 	)
+	if err != nil {
+		return err
+	}
+	return checkAdvisoryWay(tx, p.AdvisoryWay, sameValue(before.AdvisoryWay, p.AdvisoryWay))
 }
 
 // FindPatient returns a patient the viewer may see; 46001 otherwise, also

@@ -95,8 +95,12 @@ func Engine(d Deps) (*gin.Engine, error) {
 
 	health := controllers.HealthController{DB: d.DB}
 	tokens := controllers.TokenController{Auth: d.Auth}
-	menus := controllers.MenuController{DB: d.DB}
+	menus := controllers.MenuController{DB: d.DB, Now: d.Clock}
+	users := controllers.UserController{DB: d.DB, Auth: d.Auth}
+	roles := controllers.RoleController{DB: d.DB, Now: d.Clock}
+	oplog := controllers.OpLogController{DB: d.DB}
 	patients := controllers.PatientController{DB: d.DB, Now: d.Clock}
+	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
@@ -113,7 +117,10 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user := api.Group("", middleware.Authenticate(d.Auth))
 	can := middleware.Require
 
-	user.GET("/menu", h(menus.Mine)) // any authenticated user: the menu follows the role
+	user.GET("/menu", h(menus.Mine))                      // any authenticated user: the menu follows the role
+	user.GET("/me", h(users.Me))                          // any authenticated user
+	user.POST("/me/password", h(users.ChangeOwnPassword)) // any authenticated user; needs the old password
+	user.GET("/permission", h(roles.Permissions))         // any authenticated user: the keys and what they mean
 
 	// Patients. Every {id} route finds the patient within the caller's
 	// data scope (46001 outside it); finer rules (others' patients,
@@ -127,6 +134,37 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.POST("/patient/:id/restore", can(models.PermPatientRestore), h(patients.Restore))
 	user.DELETE("/patient/:id/purge", can(models.PermPatientPurge), h(patients.Purge))
 	user.GET("/patient/:id/history", can(models.PermPatientList), h(patients.History))
+
+	// Dictionaries: all of them for the frontend's cache, then each one's
+	// administration.
+	user.GET("/dict", h(dicts.All)) // any authenticated user
+	for _, kind := range models.DictKinds() {
+		one, path := dicts.Of(kind), "/dict/"+string(kind)
+		user.GET(path, can(models.PermDictManage), h(one.List))
+		user.POST(path, can(models.PermDictManage), h(one.Create))
+		user.PUT(path+"/order", can(models.PermDictManage), h(one.Reorder))
+		user.PATCH(path+"/:id", can(models.PermDictManage), h(one.Update))
+		user.DELETE(path+"/:id", can(models.PermDictManage), h(one.Delete))
+	}
+
+	// Staff, roles, menus. The models refuse what would raise anyone above
+	// the caller's own permissions.
+	user.GET("/user", can(models.PermUserManage), h(users.List))
+	user.POST("/user", can(models.PermUserManage), h(users.Create))
+	user.PATCH("/user/:id", can(models.PermUserManage), h(users.Update))
+	user.DELETE("/user/:id", can(models.PermUserManage), h(users.Delete))
+	user.POST("/user/:id/password", can(models.PermUserManage), h(users.ResetPassword))
+	user.GET("/role", can(models.PermRoleManage), h(roles.List))
+	user.POST("/role", can(models.PermRoleManage), h(roles.Create))
+	user.PATCH("/role/:id", can(models.PermRoleManage), h(roles.Update))
+	user.DELETE("/role/:id", can(models.PermRoleManage), h(roles.Delete))
+	user.GET("/menus", can(models.PermMenuManage), h(menus.Tree))
+	user.POST("/menus", can(models.PermMenuManage), h(menus.Create))
+	user.PATCH("/menus/:id", can(models.PermMenuManage), h(menus.Update))
+	user.DELETE("/menus/:id", can(models.PermMenuManage), h(menus.Delete))
+
+	// The operation log is read-only here: no route changes or deletes it.
+	user.GET("/log", can(models.PermLogView), h(oplog.List))
 
 	return engine, nil
 }

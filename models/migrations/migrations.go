@@ -40,6 +40,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0005_patient_workflow_permissions", Migrate: grantPatientWorkflow},
 		{ID: "0006_operation_log", Migrate: createOperationLog},
 		{ID: "0007_admin_permissions", Migrate: grantAdministration},
+		{ID: "0008_advisory_way_index", Migrate: indexAdvisoryWay},
 	}
 }
 

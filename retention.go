@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"crm/config"
+	"crm/models"
+)
+
+// pruneOldRecords keeps the operation log within its retention and drops
+// sessions past their refresh window, at start-up and then every
+// interval, until ctx ends.
+func pruneOldRecords(ctx context.Context, db *gorm.DB, cfg config.Config, log *slog.Logger) {
+	ticker := time.NewTicker(cfg.Audit.PruneInterval)
+	defer ticker.Stop()
+	for {
+		now := time.Now()
+		if cfg.Audit.RetentionDays > 0 {
+			n, err := models.PruneOpLog(ctx, db, now.AddDate(0, 0, -cfg.Audit.RetentionDays), cfg.Audit.PruneBatch)
+			report(log, "operation log pruned", n, err)
+		}
+		n, err := models.PruneSessions(ctx, db, now.Add(-cfg.Auth.RefreshWindow-24*time.Hour), cfg.Audit.PruneBatch)
+		report(log, "expired sessions pruned", n, err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+func report(log *slog.Logger, msg string, n int64, err error) {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		log.Warn(msg+" partly", "deleted", n, "error", err.Error())
+		return
+	}
+	if n > 0 {
+		log.Info(msg, "deleted", n)
+	}
+}
