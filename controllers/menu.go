@@ -35,13 +35,18 @@ func (m MenuController) Mine(c *gin.Context) (any, error) {
 }
 
 type menuAdminJSON struct {
-	ID        string          `json:"id"`
-	ParentID  string          `json:"parentId"`
-	Title     string          `json:"title"`
-	Name      string          `json:"name"`
-	URL       string          `json:"url"`
-	SortOrder string          `json:"sortOrder"`
-	Children  []menuAdminJSON `json:"children,omitempty"`
+	ID        string `json:"id"`
+	ParentID  string `json:"parentId"`
+	Title     string `json:"title"`
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	SortOrder string `json:"sortOrder"`
+}
+
+// menuAdminNodeJSON is a top-level menu with its children, always a list.
+type menuAdminNodeJSON struct {
+	menuAdminJSON
+	Children []menuAdminJSON `json:"children"`
 }
 
 func presentMenuAdmin(m models.Menu) menuAdminJSON {
@@ -50,7 +55,7 @@ func presentMenuAdmin(m models.Menu) menuAdminJSON {
 }
 
 type menuTreeJSON struct {
-	Menus []menuAdminJSON `json:"menus"`
+	Menus []menuAdminNodeJSON `json:"menus"`
 }
 
 type menuEnvelope struct {
@@ -64,9 +69,9 @@ func (m MenuController) Tree(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]menuAdminJSON, len(tree))
+	out := make([]menuAdminNodeJSON, len(tree))
 	for i, node := range tree {
-		out[i] = presentMenuAdmin(node.Menu)
+		out[i] = menuAdminNodeJSON{menuAdminJSON: presentMenuAdmin(node.Menu)}
 		out[i].Children = make([]menuAdminJSON, len(node.Children))
 		for j, child := range node.Children {
 			out[i].Children[j] = presentMenuAdmin(child)

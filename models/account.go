@@ -43,7 +43,7 @@ func ListUsers(ctx context.Context, db *gorm.DB, f UserFilter, page, perPage int
 	}
 	if f.Q != "" {
 		pattern := "%" + escapeLike(f.Q) + "%"
-		q = q.Where(clause.Or(like("users.username", pattern), like("users.display_name", pattern)))
+		q = q.Where(clause.Or(likeFold("users.username", pattern), like("users.display_name", pattern)))
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

@@ -176,7 +176,7 @@ func ListDict(ctx context.Context, db *gorm.DB, kind DictKind, enabled *bool) ([
 	}
 	column := kind.patientColumn()
 	err = db.Unscoped().Model(&Patient{}).
-		Select(clause.Expr{SQL: "? AS ref, COUNT(*) AS total", Vars: []any{clause.Column{Name: column}}}).
+		Clauses(clause.Select{Expression: clause.Expr{SQL: "? AS ref, COUNT(*) AS total", Vars: []any{clause.Column{Name: column}}}}).
 		Where(clause.Neq{Column: column, Value: nil}).
 		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: column}}}).Scan(&counts).Error
 	if err != nil {

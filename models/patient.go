@@ -637,6 +637,12 @@ func like(column, pattern string) clause.Expression {
 	return clause.Expr{SQL: "? LIKE ? ESCAPE '!'", Vars: []any{clause.Column{Name: column}, pattern}}
 }
 
+// likeFold ignores case also where the column's collation is binary
+// (usernames on MySQL), as SQLite's LIKE does for Latin letters.
+func likeFold(column, pattern string) clause.Expression {
+	return clause.Expr{SQL: "LOWER(?) LIKE ? ESCAPE '!'", Vars: []any{clause.Column{Name: column}, strings.ToLower(pattern)}}
+}
+
 // escapeLike neutralises LIKE wildcards; '!' is the escape character on
 // both databases because MySQL treats a backslash in a literal specially.
 func escapeLike(s string) string {
