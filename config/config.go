@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	_ "time/tzdata" // the clinic's zone must load even where the system has no zoneinfo
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/spf13/viper"
@@ -22,6 +23,22 @@ type Config struct {
 	Admin    Admin    `mapstructure:"admin"`
 	Log      Log      `mapstructure:"log"`
 	Audit    Audit    `mapstructure:"audit"`
+	Clinic   Clinic   `mapstructure:"clinic"`
+}
+
+// Clinic is where the clinic is: reports, the dashboard and exports use
+// its calendar.
+type Clinic struct {
+	TimeZone string `mapstructure:"timezone"`
+}
+
+// Location is the clinic's time zone; Validate has checked it loads.
+func (c Clinic) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 type HTTP struct {
@@ -125,9 +142,10 @@ func Default() Config {
 				AddressEvery:  2 * time.Second,
 			},
 		},
-		Admin: Admin{Username: "admin"},
-		Log:   Log{Level: "info", Format: "text"},
-		Audit: Audit{RetentionDays: 365, PruneInterval: 24 * time.Hour, PruneBatch: 1000},
+		Admin:  Admin{Username: "admin"},
+		Log:    Log{Level: "info", Format: "text"},
+		Audit:  Audit{RetentionDays: 365, PruneInterval: 24 * time.Hour, PruneBatch: 1000},
+		Clinic: Clinic{TimeZone: "Asia/Shanghai"},
 	}
 }
 
@@ -240,6 +258,9 @@ func (c Config) Validate() error {
 	}
 	if c.Audit.RetentionDays < 0 || c.Audit.PruneInterval <= 0 || c.Audit.PruneBatch < 1 || c.Audit.PruneBatch > 10000 {
 		add("audit.retention_days must be 0 (keep forever) or more, prune_interval positive, prune_batch 1-10000")
+	}
+	if _, err := time.LoadLocation(c.Clinic.TimeZone); err != nil || c.Clinic.TimeZone == "" {
+		add("clinic.timezone %q is not a time zone name like Asia/Shanghai", c.Clinic.TimeZone)
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format must be text or json")

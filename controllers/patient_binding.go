@@ -120,25 +120,39 @@ type patientListQuery struct {
 
 func bindPatientList(c *gin.Context) (patientListQuery, error) {
 	b := newBinder(c)
-	q := patientListQuery{page: models.PatientPage{Sort: models.DefaultPatientSort, Desc: true}}
+	q := patientListQuery{page: bindPatientOrder(b)}
 	q.page.Page, q.page.PerPage = bindPage(b)
+	if count := b.optionalInt(0, 1, "count"); count != nil {
+		q.countOnly = *count == 1
+	}
+	q.filter = bindPatientFilter(b)
+	if deleted := b.optionalInt(0, 1, "deleted"); deleted != nil {
+		q.filter.Deleted = *deleted == 1
+	}
+	return q, b.err
+}
+
+// bindPatientOrder reads sort_by (whitelisted) and order; the export
+// takes them too.
+func bindPatientOrder(b *binder) models.PatientPage {
+	page := models.PatientPage{Sort: models.DefaultPatientSort, Desc: true}
 	if name, v, ok := b.value("sort_by", "sortBy"); ok {
 		column, known := models.PatientSortColumn(v)
 		if !known {
 			b.invalid(name)
 		}
-		q.page.Sort = column
+		page.Sort = column
 	}
 	if order, ok := b.optionalChoice([]string{"asc", "desc"}, "order"); ok {
-		q.page.Desc = order == "desc"
+		page.Desc = order == "desc"
 	}
-	if count := b.optionalInt(0, 1, "count"); count != nil {
-		q.countOnly = *count == 1
-	}
-	if deleted := b.optionalInt(0, 1, "deleted"); deleted != nil {
-		q.filter.Deleted = *deleted == 1
-	}
-	f := &q.filter
+	return page
+}
+
+// bindPatientFilter reads the list's filters, which reports and exports
+// take too.
+func bindPatientFilter(b *binder) models.PatientFilter {
+	var f models.PatientFilter
 	if state := b.optionalInt(int64(models.StateUntreated), int64(models.StateLost), "state"); state != nil {
 		s := int8(*state)
 		f.State = &s
@@ -156,7 +170,7 @@ func bindPatientList(c *gin.Context) (patientListQuery, error) {
 	if search := b.optionalText(textRule{maxRunes: maxQueryRunes}, "q"); search != nil {
 		f.Q = *search
 	}
-	return q, b.err
+	return f
 }
 
 // bindPage reads page and per_page (both spellings) with the list's bounds.

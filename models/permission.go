@@ -29,6 +29,9 @@ const (
 	PermRoleManage Permission = "role.manage"
 	PermMenuManage Permission = "menu.manage"
 	PermLogView    Permission = "log.view"
+
+	PermReportView    Permission = "report.view"
+	PermPatientExport Permission = "patient.export"
 )
 
 type PermissionInfo struct {
@@ -56,6 +59,8 @@ func Permissions() []PermissionInfo {
 		{PermRoleManage, "管理角色及其权限和菜单"},
 		{PermMenuManage, "管理菜单"},
 		{PermLogView, "查看行为日志"},
+		{PermReportView, "查看数据报表和排行"},
+		{PermPatientExport, "导出患者数据"},
 	}
 }
 

@@ -99,6 +99,9 @@ func Engine(d Deps) (*gin.Engine, error) {
 	users := controllers.UserController{DB: d.DB, Auth: d.Auth}
 	roles := controllers.RoleController{DB: d.DB, Now: d.Clock}
 	oplog := controllers.OpLogController{DB: d.DB}
+	clinic := d.Config.Clinic.Location()
+	reports := controllers.ReportController{DB: d.DB, Now: d.Clock, Location: clinic}
+	export := controllers.ExportController{DB: d.DB, Now: d.Clock, Location: clinic, Log: d.Log}
 	patients := controllers.PatientController{DB: d.DB, Now: d.Clock}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	h := controllers.JSON
@@ -128,6 +131,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.GET("/patient", can(models.PermPatientList), h(patients.List)) // deleted=1 also needs patient.restore
 	user.POST("/patient", can(models.PermPatientCreate), h(patients.Create))
 	user.GET("/patient/duplicates", can(models.PermPatientList), h(patients.Duplicates))
+	user.GET("/patient/export", can(models.PermPatientExport), export.Export) // a file, not JSON
 	user.GET("/patient/:id", can(models.PermPatientList), h(patients.Get))
 	user.PATCH("/patient/:id", can(models.PermPatientEdit), h(patients.Update))
 	user.DELETE("/patient/:id", can(models.PermPatientDelete), h(patients.Delete))
@@ -162,6 +166,11 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.POST("/menus", can(models.PermMenuManage), h(menus.Create))
 	user.PATCH("/menus/:id", can(models.PermMenuManage), h(menus.Update))
 	user.DELETE("/menus/:id", can(models.PermMenuManage), h(menus.Delete))
+
+	// Figures, in the clinic's calendar and the caller's data scope.
+	user.GET("/dashboard", can(models.PermPatientList), h(reports.Dashboard))
+	user.GET("/report", can(models.PermReportView), h(reports.Report))
+	user.GET("/rank", can(models.PermReportView), h(reports.Rank))
 
 	// The operation log is read-only here: no route changes or deletes it.
 	user.GET("/log", can(models.PermLogView), h(oplog.List))

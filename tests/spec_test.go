@@ -24,6 +24,9 @@ type spec struct {
 }
 
 var loadSpec = sync.OnceValues(func() (*spec, error) {
+	// Exports are files: validated as opaque bodies of their content type.
+	openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(specPath)
 	if err != nil {

@@ -41,6 +41,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0006_operation_log", Migrate: createOperationLog},
 		{ID: "0007_admin_permissions", Migrate: grantAdministration},
 		{ID: "0008_advisory_way_index", Migrate: indexAdvisoryWay},
+		{ID: "0009_report_permissions", Migrate: grantReports},
 	}
 }
 

@@ -1,0 +1,298 @@
+package controllers
+
+import (
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"crm/middleware"
+	"crm/models"
+)
+
+// ReportController serves the dashboard, the reports and the ranking, all
+// counted in the clinic's calendar.
+type ReportController struct {
+	DB       *gorm.DB
+	Now      func() time.Time
+	Location *time.Location
+}
+
+type countsJSON struct {
+	Registered  int64   `json:"registered"`
+	Booked      int64   `json:"booked"`
+	Arrived     int64   `json:"arrived"`
+	Lost        int64   `json:"lost"`
+	ArrivalRate float64 `json:"arrivalRate"`
+}
+
+func presentCounts(c models.Counts) countsJSON {
+	return countsJSON{c.Registered, c.Booked, c.Arrived, c.Lost, c.ArrivalRate()}
+}
+
+type periodJSON struct {
+	Key   string `json:"key"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+func presentPeriod(p models.Period) periodJSON {
+	return periodJSON{Key: p.Key, Start: strconv.FormatInt(p.Start.Unix(), 10), End: strconv.FormatInt(p.End.Unix(), 10)}
+}
+
+type groupLabelJSON struct {
+	ID   *string `json:"id"`
+	Name string  `json:"name"`
+}
+
+type groupCountsJSON struct {
+	groupLabelJSON
+	countsJSON
+}
+
+type reportPeriodJSON struct {
+	periodJSON
+	Total  countsJSON        `json:"total"`
+	Groups []groupCountsJSON `json:"groups"`
+}
+
+type reportJSON struct {
+	From      string             `json:"from"`
+	To        string             `json:"to"`
+	Group     string             `json:"group"`
+	By        *string            `json:"by"`
+	DateField string             `json:"dateField"`
+	TimeZone  string             `json:"timezone"`
+	Groups    []groupLabelJSON   `json:"groups"`
+	Periods   []reportPeriodJSON `json:"periods"`
+}
+
+type reportEnvelope struct {
+	Report reportJSON `json:"report"`
+}
+
+// Report is GET /report: from and to (dates, inclusive), group
+// (day|week|month|year), by (optional), date_field, and the list's filters.
+func (rc ReportController) Report(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	b := newBinder(c)
+	from := b.requiredDate(rc.Location, "from")
+	to := b.requiredDate(rc.Location, "to")
+	group := models.GroupDay
+	if g, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "group"); ok {
+		group = models.Granularity(g)
+	}
+	by := ""
+	if name, v, ok := b.value("by"); ok {
+		if _, _, known := models.ReportByColumn(v); !known {
+			b.invalid(name)
+		}
+		by = v
+	}
+	dateColumn := "add_time"
+	if name, v, ok := b.value("date_field", "dateField"); ok {
+		column, known := models.ReportDateColumn(v)
+		if !known {
+			b.invalid(name)
+		}
+		dateColumn = column
+	}
+	filter := bindPatientFilter(b)
+	if b.err != nil {
+		return nil, b.err
+	}
+	q, err := models.NewReportQuery(from, to, group, by, dateColumn, filter)
+	if err != nil {
+		return nil, err
+	}
+	periods, err := models.Report(c.Request.Context(), rc.DB, viewer, q)
+	if err != nil {
+		return nil, err
+	}
+	out := reportJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Group: string(group),
+		DateField: dateColumn, TimeZone: rc.Location.String(), Groups: []groupLabelJSON{}, Periods: make([]reportPeriodJSON, len(periods))}
+	if by != "" {
+		out.By = &by
+	}
+	for i, p := range periods {
+		rp := reportPeriodJSON{periodJSON: presentPeriod(p.Period), Total: presentCounts(p.Total), Groups: make([]groupCountsJSON, len(p.Groups))}
+		for j, g := range p.Groups {
+			label := groupLabelJSON{ID: g.Label.ID, Name: g.Label.Name}
+			rp.Groups[j] = groupCountsJSON{label, presentCounts(g.Counts)}
+			if i == 0 {
+				out.Groups = append(out.Groups, label)
+			}
+		}
+		out.Periods[i] = rp
+	}
+	return reportEnvelope{Report: out}, nil
+}
+
+type figuresJSON struct {
+	periodJSON
+	Registered  int64   `json:"registered"`
+	Booked      int64   `json:"booked"`
+	Arrived     int64   `json:"arrived"`
+	Lost        int64   `json:"lost"`
+	ArrivalRate float64 `json:"arrivalRate"`
+}
+
+type windowJSON struct {
+	figuresJSON
+	Previous figuresJSON `json:"previous"`
+}
+
+type dashboardJSON struct {
+	TimeZone string     `json:"timezone"`
+	Now      string     `json:"now"`
+	Today    windowJSON `json:"today"`
+	Week     windowJSON `json:"week"`
+	Month    windowJSON `json:"month"`
+}
+
+type dashboardEnvelope struct {
+	Dashboard dashboardJSON `json:"dashboard"`
+}
+
+// Dashboard is GET /dashboard: today, this week, this month, each with
+// the whole period before, in the caller's data scope.
+func (rc ReportController) Dashboard(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	now := rc.Now().In(rc.Location)
+	d, err := models.BuildDashboard(c.Request.Context(), rc.DB, viewer, now)
+	if err != nil {
+		return nil, err
+	}
+	figures := func(p models.Period, f models.DashboardFigures) figuresJSON {
+		return figuresJSON{presentPeriod(p), f.Registered, f.Booked, f.Arrived, f.Lost, f.ArrivalRate()}
+	}
+	window := func(w models.DashboardWindow) windowJSON {
+		return windowJSON{figures(w.Current, w.Figures), figures(w.Previous, w.PrevFigure)}
+	}
+	return dashboardEnvelope{Dashboard: dashboardJSON{TimeZone: rc.Location.String(), Now: strconv.FormatInt(now.Unix(), 10),
+		Today: window(d.Today), Week: window(d.Week), Month: window(d.Month)}}, nil
+}
+
+type rankEntryJSON struct {
+	Rank        int     `json:"rank"`
+	UserID      string  `json:"userId"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"displayName"`
+	Registered  int64   `json:"registered"`
+	Booked      int64   `json:"booked"`
+	Arrived     int64   `json:"arrived"`
+	Lost        int64   `json:"lost"`
+	ArrivalRate float64 `json:"arrivalRate"`
+}
+
+type rankJSON struct {
+	Type     string          `json:"type"`
+	Period   string          `json:"period"`
+	Range    periodJSON      `json:"range"`
+	RankData []rankEntryJSON `json:"rank_data"`
+}
+
+// Rank is GET /rank: type (registered|arrived|lost|rate), period
+// (day|week|month|year), date (2026-11-24, 2026-W48, 2026-11 or 2026; a
+// date within the period also works; default today).
+func (rc ReportController) Rank(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	b := newBinder(c)
+	by := models.RankRegistered
+	if name, v, ok := b.value("type"); ok {
+		parsed, known := models.ParseRankBy(v)
+		if !known {
+			b.invalid(name)
+		}
+		by = parsed
+	}
+	g := models.GroupMonth
+	if p, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "period"); ok {
+		g = models.Granularity(p)
+	}
+	day := rc.Now().In(rc.Location)
+	if name, v, ok := b.value("date"); ok {
+		parsed, valid := parsePeriodDate(v, g, rc.Location)
+		if !valid {
+			b.invalid(name)
+		}
+		day = parsed
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	period := models.PeriodOf(day, g)
+	entries, err := models.Ranking(c.Request.Context(), rc.DB, viewer, period, by)
+	if err != nil {
+		return nil, err
+	}
+	out := rankJSON{Type: string(by), Period: string(g), Range: presentPeriod(period), RankData: make([]rankEntryJSON, len(entries))}
+	for i, e := range entries {
+		out.RankData[i] = rankEntryJSON{Rank: e.Rank, UserID: strconv.FormatUint(e.User.ID, 10), Username: e.User.Username,
+			DisplayName: e.User.DisplayName, Registered: e.Registered, Booked: e.Booked, Arrived: e.Arrived, Lost: e.Lost,
+			ArrivalRate: e.ArrivalRate()}
+	}
+	return out, nil
+}
+
+var weekPattern = regexp.MustCompile(`^(\d{4})-W(\d{2})$`)
+
+// parsePeriodDate reads a period's name (2026-W48, 2026-11, 2026) or any
+// date within it.
+func parsePeriodDate(v string, g models.Granularity, loc *time.Location) (time.Time, bool) {
+	if d, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
+		return d, true
+	}
+	switch g {
+	case models.GroupWeek:
+		if m := weekPattern.FindStringSubmatch(v); m != nil {
+			year, _ := strconv.Atoi(m[1])
+			week, _ := strconv.Atoi(m[2])
+			// ISO week 1 holds January 4th.
+			jan4 := models.Date(year, time.January, 4, loc)
+			monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+(week-1)*7)
+			if y, w := monday.ISOWeek(); y == year && w == week {
+				return monday, true
+			}
+		}
+	case models.GroupMonth:
+		if d, err := time.ParseInLocation("2006-01", v, loc); err == nil {
+			return d, true
+		}
+	case models.GroupYear:
+		if d, err := time.ParseInLocation("2006", v, loc); err == nil {
+			return d, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// requiredDate reads a calendar date in the clinic's zone: 2026-11-24, or
+// unix seconds (the date they fall on).
+func (b *binder) requiredDate(loc *time.Location, names ...string) time.Time {
+	name, v, ok := b.value(names...)
+	if !ok {
+		b.missing(name)
+		return time.Time{}
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil && d.Year() >= 1970 && d.Year() <= 9999 {
+		return d
+	}
+	if n, valid := parseInt(v, minUnixTime, maxUnixTime); valid {
+		t := time.Unix(n, 0).In(loc)
+		return models.Date(t.Year(), t.Month(), t.Day(), loc)
+	}
+	b.invalid(name)
+	return time.Time{}
+}

@@ -1,0 +1,171 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Granularity of calendar periods in the clinic's time zone.
+type Granularity string
+
+const (
+	GroupDay   Granularity = "day"
+	GroupWeek  Granularity = "week" // ISO weeks, Monday first
+	GroupMonth Granularity = "month"
+	GroupYear  Granularity = "year"
+)
+
+// maxPeriods bounds a report: a year of days, five years of weeks, ten of
+// months or years.
+func (g Granularity) maxPeriods() int {
+	switch g {
+	case GroupDay:
+		return 366
+	case GroupWeek:
+		return 262
+	default:
+		return 120
+	}
+}
+
+// Period is [Start, End) in the clinic's zone; Key names it ("2026-11-24",
+// "2026-W48", "2026-11", "2026").
+type Period struct {
+	Key        string
+	Start, End time.Time
+}
+
+// Date is a calendar day in the clinic's zone: its local midnight.
+func Date(year int, month time.Month, day int, loc *time.Location) time.Time {
+	return time.Date(year, month, day, 0, 0, 0, 0, loc)
+}
+
+// periodStart is the start of the period of g that holds day.
+func periodStart(day time.Time, g Granularity) time.Time {
+	y, m, d := day.Date()
+	switch g {
+	case GroupWeek:
+		return Date(y, m, d-(int(day.Weekday())+6)%7, day.Location())
+	case GroupMonth:
+		return Date(y, m, 1, day.Location())
+	case GroupYear:
+		return Date(y, 1, 1, day.Location())
+	}
+	return Date(y, m, d, day.Location())
+}
+
+func nextPeriod(start time.Time, g Granularity) time.Time {
+	y, m, d := start.Date()
+	switch g {
+	case GroupWeek:
+		return Date(y, m, d+7, start.Location())
+	case GroupMonth:
+		return Date(y, m+1, 1, start.Location())
+	case GroupYear:
+		return Date(y+1, 1, 1, start.Location())
+	}
+	return Date(y, m, d+1, start.Location())
+}
+
+func periodKey(start time.Time, g Granularity) string {
+	switch g {
+	case GroupWeek:
+		year, week := start.ISOWeek()
+		return fmt.Sprintf("%d-W%02d", year, week)
+	case GroupMonth:
+		return start.Format("2006-01")
+	case GroupYear:
+		return start.Format("2006")
+	}
+	return start.Format("2006-01-02")
+}
+
+// CalendarPeriods splits the days from..to (inclusive local dates) into
+// periods of g, the first and last clipped to the range.
+func CalendarPeriods(from, to time.Time, g Granularity) []Period {
+	end := nextPeriod(to, GroupDay)
+	var out []Period
+	for start := from; start.Before(end); {
+		next := nextPeriod(periodStart(start, g), g)
+		if next.After(end) {
+			next = end
+		}
+		out = append(out, Period{Key: periodKey(periodStart(start, g), g), Start: start, End: next})
+		start = next
+	}
+	return out
+}
+
+// PeriodOf is the whole period of g holding day (a ranking's month).
+func PeriodOf(day time.Time, g Granularity) Period {
+	start := periodStart(day, g)
+	return Period{Key: periodKey(start, g), Start: start, End: nextPeriod(start, g)}
+}
+
+// dayBuckets maps the SQL buckets of a time column to the local days of a
+// range. Where the zone's offset is the same all through the range (any
+// zone without daylight saving, Asia/Shanghai included), the database
+// computes the local day itself; otherwise it groups by quarter hour
+// (every zone's offset is a multiple of 15 minutes) and the days are found
+// here. Either way the counting happens in the database.
+type dayBuckets struct {
+	days   []time.Time // local midnights, then the end
+	fixed  bool
+	offset int64
+}
+
+func newDayBuckets(from, end time.Time) dayBuckets {
+	b := dayBuckets{fixed: true}
+	_, first := from.Zone()
+	b.offset = int64(first)
+	for day := from; !day.After(end); day = nextPeriod(day, GroupDay) {
+		b.days = append(b.days, day)
+		if _, off := day.Zone(); int64(off) != b.offset {
+			b.fixed = false
+		}
+	}
+	// A transition inside a day also breaks the fixed path.
+	for i := 0; b.fixed && i+1 < len(b.days); i++ {
+		if b.days[i+1].Sub(b.days[i]) != 24*time.Hour {
+			b.fixed = false
+		}
+	}
+	return b
+}
+
+const quarterHour = 900
+
+// expression is the bucket of column, in SQL.
+func (b dayBuckets) expression(db *gorm.DB, column string) clause.Expression {
+	col := clause.Column{Name: column}
+	mysql := db.Dialector.Name() == "mysql"
+	switch {
+	case b.fixed && mysql:
+		return clause.Expr{SQL: "(? + ?) DIV 86400", Vars: []any{col, b.offset}}
+	case b.fixed:
+		return clause.Expr{SQL: "(? + ?) / 86400", Vars: []any{col, b.offset}}
+	case mysql:
+		return clause.Expr{SQL: "? DIV 900", Vars: []any{col}}
+	default:
+		return clause.Expr{SQL: "? / 900", Vars: []any{col}}
+	}
+}
+
+// dayIndex is the index in days of a bucket, or -1 outside the range.
+func (b dayBuckets) dayIndex(bucket int64) int {
+	var at int64
+	if b.fixed {
+		at = bucket*86400 - b.offset
+	} else {
+		at = bucket * quarterHour
+	}
+	i := sort.Search(len(b.days), func(i int) bool { return b.days[i].Unix() > at }) - 1
+	if i < 0 || i >= len(b.days)-1 {
+		return -1
+	}
+	return i
+}

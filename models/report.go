@@ -1,0 +1,317 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"crm/apierr"
+)
+
+// Counts is the funnel of a set of patients: registered; booked (they have
+// an appointment: an order time, or the state waiting or arrived); arrived;
+// lost.
+type Counts struct {
+	Registered int64
+	Booked     int64
+	Arrived    int64
+	Lost       int64
+}
+
+// ArrivalRate is arrived / booked (0 when nobody was booked), to 4 places.
+func (c Counts) ArrivalRate() float64 {
+	if c.Booked == 0 {
+		return 0
+	}
+	return float64(int64(float64(c.Arrived)/float64(c.Booked)*10000+0.5)) / 10000
+}
+
+func (c *Counts) add(o Counts) {
+	c.Registered += o.Registered
+	c.Booked += o.Booked
+	c.Arrived += o.Arrived
+	c.Lost += o.Lost
+}
+
+// The funnel in SQL, summed per group by the report, the dashboard and the
+// ranking alike.
+const funnelColumns = "COUNT(*) AS registered, " +
+	"SUM(CASE WHEN order_time IS NOT NULL OR state IN (1, 2) THEN 1 ELSE 0 END) AS booked, " +
+	"SUM(CASE WHEN state = 2 THEN 1 ELSE 0 END) AS arrived, " +
+	"SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END) AS lost"
+
+// ReportBy is what a report groups patients by.
+type ReportBy string
+
+const (
+	ByAuthor      ReportBy = "author"
+	ByMedia       ReportBy = "media"
+	ByDoctor      ReportBy = "doctor"
+	ByDisease     ReportBy = "disease"
+	ByAdvisoryWay ReportBy = "advisory_way"
+	ByArea        ReportBy = "area"
+	ByState       ReportBy = "state"
+)
+
+// ReportByColumn maps a client's by to its column; anything else is refused.
+func ReportByColumn(by string) (ReportBy, string, bool) {
+	switch ReportBy(by) {
+	case ByAuthor:
+		return ByAuthor, "author_id", true
+	case ByMedia:
+		return ByMedia, "media_from_id", true
+	case ByDoctor:
+		return ByDoctor, "doctor_id", true
+	case ByDisease:
+		return ByDisease, "disease_id", true
+	case ByAdvisoryWay:
+		return ByAdvisoryWay, "advisory_way", true
+	case ByArea:
+		return ByArea, "area", true
+	case ByState:
+		return ByState, "state", true
+	}
+	return "", "", false
+}
+
+// ReportDateColumn maps a client's date_field to its column.
+func ReportDateColumn(field string) (string, bool) {
+	switch field {
+	case "add_time", "addTime":
+		return "add_time", true
+	case "order_time", "orderTime":
+		return "order_time", true
+	case "reach_time", "reachTime":
+		return "reach_time", true
+	}
+	return "", false
+}
+
+type ReportQuery struct {
+	From, To   time.Time // local dates, inclusive
+	Group      Granularity
+	By         ReportBy
+	byColumn   string
+	DateColumn string
+	Filter     PatientFilter
+}
+
+// NewReportQuery checks a report's shape; by "" asks for totals only.
+func NewReportQuery(from, to time.Time, g Granularity, by string, dateColumn string, f PatientFilter) (ReportQuery, error) {
+	b, column, ok := ReportByColumn(by)
+	if !ok && by != "" {
+		return ReportQuery{}, apierr.Invalid("by")
+	}
+	if to.Before(from) {
+		return ReportQuery{}, apierr.Invalid("to")
+	}
+	q := ReportQuery{From: from, To: to, Group: g, By: b, byColumn: column, DateColumn: dateColumn, Filter: f}
+	if len(CalendarPeriods(from, to, g)) > g.maxPeriods() {
+		return ReportQuery{}, apierr.Invalid("to")
+	}
+	return q, nil
+}
+
+// GroupLabel names a group: the id the patients hold (a dictionary or
+// user id, the text itself for area and advisory way, the state number)
+// and its current name. ID nil is the group of patients without one.
+type GroupLabel struct {
+	ID   *string
+	Name string
+}
+
+type GroupCounts struct {
+	Label GroupLabel
+	Counts
+}
+
+type ReportPeriod struct {
+	Period
+	Total  Counts
+	Groups []GroupCounts // every group of the report, zeros included
+}
+
+// Report counts the patients the viewer may see, by calendar period of
+// the date column and by group. Every period of the range is present,
+// empty ones as zeros, and every period lists the same groups.
+func Report(ctx context.Context, db *gorm.DB, v Viewer, q ReportQuery) ([]ReportPeriod, error) {
+	db = db.WithContext(ctx)
+	periods := CalendarPeriods(q.From, q.To, q.Group)
+	end := periods[len(periods)-1].End
+	buckets := newDayBuckets(q.From, end)
+
+	var rows []struct {
+		Bucket   int64
+		GroupKey *string
+		Counts
+	}
+	selection := clause.Expr{SQL: "? AS bucket, NULL AS group_key, " + funnelColumns,
+		Vars: []any{buckets.expression(db, q.DateColumn)}}
+	if q.By != "" {
+		selection = clause.Expr{SQL: "? AS bucket, ? AS group_key, " + funnelColumns,
+			Vars: []any{buckets.expression(db, q.DateColumn), clause.Column{Name: q.byColumn}}}
+	}
+	err := visiblePatients(db, v, q.Filter).
+		Clauses(clause.Select{Expression: selection}).
+		Where(clause.Gte{Column: q.DateColumn, Value: q.From.Unix()}).
+		Where(clause.Lt{Column: q.DateColumn, Value: end.Unix()}).
+		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "bucket"}, {Name: "group_key"}}}).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+
+	// Which period each day falls in.
+	periodOfDay := make([]int, len(buckets.days)-1)
+	for i, p := 0, 0; i < len(periodOfDay); i++ {
+		for !buckets.days[i].Before(periods[p].End) {
+			p++
+		}
+		periodOfDay[i] = p
+	}
+	type cell struct {
+		period int
+		group  string
+	}
+	counts := map[cell]Counts{}
+	totals := make([]Counts, len(periods))
+	groups := map[string]*string{}
+	for _, r := range rows {
+		day := buckets.dayIndex(r.Bucket)
+		if day < 0 {
+			continue
+		}
+		p, key := periodOfDay[day], groupKey(r.GroupKey)
+		totals[p].add(r.Counts)
+		if q.By == "" {
+			continue
+		}
+		groups[key] = r.GroupKey
+		c := counts[cell{p, key}]
+		c.add(r.Counts)
+		counts[cell{p, key}] = c
+	}
+	labels, err := groupLabels(db, q.By, groups)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ReportPeriod, len(periods))
+	for i, p := range periods {
+		out[i] = ReportPeriod{Period: p, Total: totals[i], Groups: make([]GroupCounts, len(labels))}
+		for j, l := range labels {
+			out[i].Groups[j] = GroupCounts{Label: l, Counts: counts[cell{i, groupKey(l.ID)}]}
+		}
+	}
+	return out, nil
+}
+
+func groupKey(id *string) string {
+	if id == nil {
+		return "\x00none"
+	}
+	return *id
+}
+
+var stateNames = [...]string{"未处理", "已预约", "已到诊", "流失"}
+
+// groupLabels names the groups, ordered by id (numerically for ids), the
+// group without one last.
+func groupLabels(db *gorm.DB, by ReportBy, groups map[string]*string) ([]GroupLabel, error) {
+	var ids []uint64
+	for _, id := range groups {
+		if id != nil {
+			if n, err := strconv.ParseUint(*id, 10, 64); err == nil {
+				ids = append(ids, n)
+			}
+		}
+	}
+	names := map[string]string{}
+	load := func(model any) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		var rows []struct {
+			ID   uint64
+			Name string
+		}
+		err := db.Model(model).Select("id", "name").
+			Where(clause.IN{Column: "id", Values: toAny(ids)}).Scan(&rows).Error
+		for _, r := range rows {
+			names[strconv.FormatUint(r.ID, 10)] = r.Name
+		}
+		return err
+	}
+	var err error
+	switch by {
+	case ByAuthor:
+		var users []User
+		if len(ids) > 0 {
+			err = db.Select("id", "username", "display_name").Where(clause.IN{Column: "id", Values: toAny(ids)}).Find(&users).Error
+		}
+		for _, u := range users {
+			names[strconv.FormatUint(u.ID, 10)] = displayName(u)
+		}
+	case ByMedia:
+		err = load(&MediaChannel{})
+	case ByDoctor:
+		err = load(&Doctor{})
+	case ByDisease:
+		err = load(&Disease{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]GroupLabel, 0, len(groups))
+	for key, id := range groups {
+		label := GroupLabel{ID: id, Name: "未指定"}
+		switch {
+		case id == nil:
+		case by == ByState:
+			if n, err := strconv.Atoi(*id); err == nil && n >= 0 && n < len(stateNames) {
+				label.Name = stateNames[n]
+			}
+		case by == ByArea || by == ByAdvisoryWay:
+			label.Name = *id
+		default:
+			label.Name = names[key]
+			if label.Name == "" {
+				label.Name = "已删除 #" + key
+			}
+		}
+		labels = append(labels, label)
+	}
+	sort.Slice(labels, func(i, j int) bool { return labelLess(labels[i].ID, labels[j].ID) })
+	return labels, nil
+}
+
+func labelLess(a, b *string) bool {
+	switch {
+	case a == nil:
+		return false
+	case b == nil:
+		return true
+	}
+	na, errA := strconv.ParseUint(*a, 10, 64)
+	nb, errB := strconv.ParseUint(*b, 10, 64)
+	if errA == nil && errB == nil {
+		return na < nb
+	}
+	return *a < *b
+}
+
+func displayName(u User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
+}
+
+// String helps tests and logs.
+func (c Counts) String() string {
+	return fmt.Sprintf("%d/%d/%d/%d", c.Registered, c.Booked, c.Arrived, c.Lost)
+}
