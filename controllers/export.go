@@ -1,9 +1,11 @@
 package controllers
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -217,7 +219,28 @@ func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController
 	}
 	ec.startDownload(c, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
 	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
-	ec.finish(c, true, rows, book.Write(c.Writer))
+	// excelize assembles the zip in a bytes.Buffer (hundreds of MB for a
+	// million rows); its zip-writer hook sends the archive straight to the
+	// client instead, leaving that buffer empty.
+	book.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		return zip.NewWriter(&deadlineWriter{w: c.Writer, rc: rc})
+	})
+	ec.finish(c, true, rows, book.Write(io.Discard))
+}
+
+// deadlineWriter renews the write deadline as a large body goes out.
+type deadlineWriter struct {
+	w       io.Writer
+	rc      *http.ResponseController
+	written int64
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	if d.written/(16<<20) != (d.written+int64(len(p)))/(16<<20) {
+		_ = d.rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
+	}
+	d.written += int64(len(p))
+	return d.w.Write(p)
 }
 
 func toCells(values []string) []any {

@@ -215,9 +215,12 @@ func (l queryLogger) Error(ctx context.Context, msg string, args ...any) {
 func (l queryLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
 	if elapsed := time.Since(begin); l.slow > 0 && elapsed > l.slow {
 		statement, rows := fc()
-		l.log.WarnContext(ctx, "slow query", "duration", elapsed, "rows", rows, "sql", statement)
+		l.log.WarnContext(ctx, "slow query", "duration", elapsed, "rows", rows, "sql", boundedText(statement, maxLoggedSQL))
 	}
 }
+
+// maxLoggedSQL keeps a batch INSERT of thousands of rows to one readable line.
+const maxLoggedSQL = 1000
 
 // ParamsFilter keeps the values out of the statement text GORM hands to Trace.
 func (queryLogger) ParamsFilter(_ context.Context, statement string, _ ...any) (string, []any) {

@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"crm/config"
 	"crm/internal/testlog"
@@ -237,7 +238,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 	cfg := testConfig("mysql")
 	withSecret(&cfg) // nothing to read from the database at start-up
 	db, err := gorm.Open(mysql.New(mysql.Config{DSN: "root@tcp(127.0.0.1:1)/crm?timeout=1s", SkipInitializeWithVersion: true}),
-		&gorm.Config{DisableAutomaticPing: true})
+		&gorm.Config{DisableAutomaticPing: true, Logger: logger.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,9 +199,9 @@ func TestSchemaIndexesAndCharset(t *testing.T) {
 			t.Fatal(err)
 		}
 		for table, indexes := range map[string][]string{
-			"patients": {"idx_patients_add_time", "idx_patients_author_add_time", "idx_patients_state_add_time",
+			"patients": {"idx_patients_add_time_cover", "idx_patients_author_add_time", "idx_patients_state_add_time",
 				"idx_patients_tel_digits", "idx_patients_wechat", "idx_patients_qq", "idx_patients_name",
-				"idx_patients_order_time", "idx_patients_reach_time", "idx_patients_doctor_id",
+				"idx_patients_order_time_cover", "idx_patients_reach_time_cover", "idx_patients_doctor_id",
 				"idx_patients_disease_id", "idx_patients_media_from_id", "idx_patients_deleted_at"},
 			"users":    {"uq_users_username", "idx_users_role_id"},
 			"sessions": {"idx_sessions_user_id", "idx_sessions_created_at"},
