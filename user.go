@@ -18,8 +18,11 @@ import (
 )
 
 func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "list" {
+		return listUsers(ctx, cfg, log, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return usageError{"user: the only subcommand is add"}
+		return usageError{"user: the subcommands are add and list"}
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -80,5 +83,41 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 		return err
 	}
 	fmt.Fprintf(stdout, "created user %s (id %d, role %s)\n", user.Username, user.ID, user.Role.Key)
+	return nil
+}
+
+// listUsers is `crm user list [--legacy-hash]`.
+func listUsers(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user list", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	legacyOnly := fs.Bool("legacy-hash", false, "only accounts still on an imported md5 hash")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return usageError{"user list: the only option is --legacy-hash"}
+	}
+	db, err := openMigrated(ctx, cfg, log, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	var users []models.User
+	if *legacyOnly {
+		users, err = models.LegacyHashUsers(ctx, db)
+	} else {
+		err = db.WithContext(ctx).Joins("Role").Order("users.id").Find(&users).Error
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%-6s %-32s %-12s %-8s %s\n", "id", "username", "role", "enabled", "password")
+	for _, u := range users {
+		enabled, scheme := "yes", "bcrypt"
+		if !u.Enabled {
+			enabled = "no"
+		}
+		if u.PasswordScheme == models.SchemeLegacyMD5 {
+			scheme = "legacy md5 (reset advised)"
+		}
+		fmt.Fprintf(stdout, "%-6d %-32s %-12s %-8s %s\n", u.ID, u.Username, u.Role.Key, enabled, scheme)
+	}
 	return nil
 }

@@ -49,7 +49,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, v models.Viewer, oldPas
 	if err != nil {
 		return err
 	}
-	match, err := s.passwords.Verify(ctx, user.PasswordHash, oldPassword)
+	match, err := s.passwords.VerifyScheme(ctx, user.PasswordScheme, user.PasswordHash, oldPassword)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/md5" //nolint:gosec // only to check hashes imported from the old backend
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"runtime"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"crm/apierr"
+	"crm/models"
 )
 
 // Passwords hashes and checks passwords with bcrypt. At most `slots` checks
@@ -46,6 +49,17 @@ func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
 	defer release()
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), p.cost)
 	return string(hash), err
+}
+
+// VerifyScheme checks a password against a hash of the given scheme: a
+// legacy hash wraps the old backend's hex md5 in bcrypt, so both schemes
+// cost one bcrypt.
+func (p *Passwords) VerifyScheme(ctx context.Context, scheme, hash, password string) (bool, error) {
+	if scheme == models.SchemeLegacyMD5 {
+		sum := md5.Sum([]byte(password))
+		password = hex.EncodeToString(sum[:])
+	}
+	return p.Verify(ctx, hash, password)
 }
 
 // Verify reports whether password matches hash. An empty hash (no such

@@ -69,7 +69,7 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 	if err != nil && !unknown {
 		return "", err
 	}
-	match, err := s.passwords.Verify(ctx, user.PasswordHash, password)
+	match, err := s.passwords.VerifyScheme(ctx, user.PasswordScheme, user.PasswordHash, password)
 	if err != nil {
 		return "", err
 	}
@@ -82,6 +82,11 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 		return "", s.loginFailed(ctx, &user.ID, username, client, models.LoginDisabled, apierr.ErrAccountDisabled)
 	}
 	attempt.Succeeded()
+	if user.PasswordScheme == models.SchemeLegacyMD5 {
+		if err := s.upgradeLegacyHash(ctx, user, password); err != nil {
+			return "", err
+		}
+	}
 	jti := NewJTI()
 	session, err := models.OpenSession(ctx, s.db, user, jti, client.Address, client.UserAgent, now)
 	if err != nil {
@@ -89,6 +94,20 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 	}
 	s.log.Info("login", "user_id", user.ID, "username", username, "session_id", session.ID, "client", client.Address)
 	return s.tokens.Issue(user.ID, session.ID, jti)
+}
+
+// upgradeLegacyHash replaces an imported md5-wrapped hash with a plain
+// bcrypt of the password just proven.
+func (s *Service) upgradeLegacyHash(ctx context.Context, user models.User, password string) error {
+	hash, err := s.passwords.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	if err := models.UpgradePasswordHash(ctx, s.db, user.ID, user.PasswordHash, hash); err != nil {
+		return err
+	}
+	s.log.Info("legacy password hash upgraded", "user_id", user.ID)
+	return nil
 }
 
 // loginFailed records a failed login and returns the answer for it.

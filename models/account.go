@@ -246,7 +246,7 @@ func ChangeOwnPassword(ctx context.Context, db *gorm.DB, v Viewer, hash string, 
 
 func setPasswordHash(tx *gorm.DB, userID uint64, hash string, now time.Time) error {
 	return tx.Model(&User{}).Where(clause.Eq{Column: "id", Value: userID}).
-		Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error
+		Updates(map[string]any{"password_hash": hash, "password_scheme": SchemeBcrypt, "updated_at": now}).Error
 }
 
 // DeleteAccount removes a user who never registered a patient (the bin

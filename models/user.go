@@ -28,15 +28,40 @@ const (
 )
 
 type User struct {
-	ID           uint64
-	Username     string
-	DisplayName  string
-	PasswordHash string
-	RoleID       uint64
-	Role         Role `gorm:"foreignKey:RoleID"`
-	Enabled      bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID             uint64
+	Username       string
+	DisplayName    string
+	PasswordHash   string
+	PasswordScheme string // SchemeBcrypt or SchemeLegacyMD5
+	RoleID         uint64
+	Role           Role `gorm:"foreignKey:RoleID"`
+	Enabled        bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// How a password hash is checked. Accounts imported from the old PHP
+// backend carry bcrypt(hex(md5(password))) until their first login: the
+// bare md5 is never stored, and checking costs one bcrypt either way.
+const (
+	SchemeBcrypt    = "bcrypt"
+	SchemeLegacyMD5 = "md5-bcrypt"
+)
+
+// UpgradePasswordHash replaces a legacy hash after a successful login. The
+// condition on the old hash keeps two logins at once from racing.
+func UpgradePasswordHash(ctx context.Context, db *gorm.DB, userID uint64, oldHash, newHash string) error {
+	return db.WithContext(ctx).Model(&User{}).
+		Where("id = ? AND password_hash = ? AND password_scheme = ?", userID, oldHash, SchemeLegacyMD5).
+		Updates(map[string]any{"password_hash": newHash, "password_scheme": SchemeBcrypt}).Error
+}
+
+// LegacyHashUsers lists the accounts still on a wrapped md5 hash: the old
+// database must be assumed leaked, so an administrator may force resets.
+func LegacyHashUsers(ctx context.Context, db *gorm.DB) ([]User, error) {
+	var users []User
+	err := db.WithContext(ctx).Joins("Role").Where("users.password_scheme = ?", SchemeLegacyMD5).Order("users.id").Find(&users).Error
+	return users, err
 }
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{3,32}$`)
@@ -96,7 +121,7 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (User, error) {
 		return User{}, err
 	}
 	u := User{Username: in.Username, DisplayName: in.DisplayName, PasswordHash: in.PasswordHash,
-		RoleID: role.ID, Enabled: true}
+		PasswordScheme: SchemeBcrypt, RoleID: role.ID, Enabled: true}
 	if err := db.Omit("Role").Create(&u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return User{}, ErrUsernameTaken

@@ -43,6 +43,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0008_advisory_way_index", Migrate: indexAdvisoryWay},
 		{ID: "0009_report_permissions", Migrate: grantReports},
 		{ID: "0010_report_indexes", Migrate: reportIndexes},
+		{ID: "0011_legacy_import", Migrate: prepareLegacyImport},
 	}
 }
 
