@@ -27,6 +27,10 @@ Commands:
   migrate    apply pending migrations and seed a new database, then exit
   user add   --username NAME (--password PASS | --password-stdin) --role consultant|manager|superadmin [--name DISPLAY]
              create an account; works while the server runs
+  user list  [--legacy-hash]
+             list the accounts (--legacy-hash: those still on a password hash imported from the old backend)
+  import-legacy --from DSN [--dry-run] [--merge] [--menus] [--advisory-ways "1=商务通,2=电话"] [--orphan-author NAME]
+             import the old PHP backend's MySQL database (see the README)
   healthcheck
              exit 0 if the local server answers /readyz (for container health checks)
 
@@ -93,6 +97,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = userCommand(ctx, cfg, log, rest, stdin, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(ctx, cfg)
+	case "import-legacy":
+		err = importLegacy(ctx, cfg, log, rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

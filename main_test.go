@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -191,4 +192,56 @@ func waitForListener(t *testing.T, stderr *testlog.Buffer) string {
 	}
 	t.Fatalf("the server did not start:\n%s", stderr.String())
 	return ""
+}
+
+func TestCLIImportLegacy(t *testing.T) {
+	script, err := os.ReadFile("../shared/legacy/crm.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := testdb.MySQLWithScript(t, string(script))
+	eachBackend(t, func(t *testing.T) {
+		t.Setenv("CRM_ADMIN_PASSWORD", "admin-password-1")
+		ctx := context.Background()
+		dry := cli(ctx, "", "import-legacy", "--from", source, "--dry-run")
+		if dry.code != exitOK || !strings.HasPrefix(dry.stdout, "DRY RUN") || !strings.Contains(dry.stdout, "patient                                    1002     1002") {
+			t.Fatalf("dry run: %+v", dry)
+		}
+		if res := cli(ctx, "", "user", "list", "--legacy-hash"); res.code != exitOK || strings.Contains(res.stdout, "root") {
+			t.Fatalf("the dry run left accounts: %+v", res)
+		}
+		real := cli(ctx, "", "import-legacy", "--from", source, "--advisory-ways", "1=商务通,2=电话")
+		if real.code != exitOK || strings.Contains(real.stdout, "DRY RUN") || !strings.Contains(real.stdout, "patient                                    1002     1002") {
+			t.Fatalf("import: %+v", real)
+		}
+		listed := cli(ctx, "", "user", "list", "--legacy-hash")
+		if listed.code != exitOK || !strings.Contains(listed.stdout, "root") || !strings.Contains(listed.stdout, "kefu") ||
+			strings.Contains(listed.stdout, " admin ") || !strings.Contains(listed.stdout, "legacy md5 (reset advised)") {
+			t.Errorf("user list --legacy-hash: %+v", listed)
+		}
+		if all := cli(ctx, "", "user", "list"); !strings.Contains(all.stdout, "admin") {
+			t.Errorf("user list: %+v", all)
+		}
+		// Into a database with patients of its own: only with --merge.
+		if res := cli(ctx, "", "user", "add", "--username", "carol", "--password", "carol-password", "--role", "consultant"); res.code != exitOK {
+			t.Fatal(res)
+		}
+		for _, c := range []struct {
+			args []string
+			code int
+			says string
+		}{
+			{[]string{"import-legacy"}, exitUsage, "--from is required"},
+			{[]string{"import-legacy", "--from", "not a dsn"}, exitUsage, "not a MySQL DSN"},
+			{[]string{"import-legacy", "--from", "root@tcp(127.0.0.1:1)/crm"}, exitFailure, "the old database"},
+			{[]string{"import-legacy", "--from", source, "--advisory-ways", "one"}, exitUsage, "code=name"},
+			{[]string{"import-legacy", "--from", source, "--orphan-author", "nobody"}, exitFailure, "no user \"nobody\""},
+			{[]string{"user", "list", "--everyone"}, exitUsage, "--legacy-hash"},
+		} {
+			res := cli(ctx, "", c.args...)
+			if res.code != c.code || !strings.Contains(res.stderr, c.says) {
+				t.Errorf("%v: want exit %d mentioning %q, got %+v", c.args, c.code, c.says, res)
+			}
+		}
+	})
 }

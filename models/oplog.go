@@ -53,6 +53,7 @@ const (
 	OpDictUpdate     = "dict.update"
 	OpDictDelete     = "dict.delete"
 	OpDictReorder    = "dict.reorder"
+	OpLegacyImport   = "legacy.import"
 )
 
 // Target types.
@@ -99,6 +100,12 @@ func recordOp(tx *gorm.DB, v Viewer, action, targetType string, targetID uint64,
 	id := v.UserID
 	return opRecord{userID: &id, username: v.Username, address: v.Address, action: action,
 		targetType: targetType, targetID: targetID, summary: summary}.write(tx, now)
+}
+
+// RecordSystemOp logs what no user did directly (an import from the
+// command line), under a descriptive name.
+func RecordSystemOp(db *gorm.DB, actor, action string, summary map[string]any, now time.Time) error {
+	return opRecord{username: actor, action: action, summary: summary}.write(db, now)
 }
 
 // changesSummary bounds a list of changes for the log. Phone numbers are

@@ -173,3 +173,18 @@ func PatientHistory(ctx context.Context, db *gorm.DB, v Viewer, id uint64, page,
 	}
 	return entries, total, nil
 }
+
+// ImportPatient writes a patient taken from the old backend (its id kept
+// when set and free), with a creation entry in its history by actor.
+func ImportPatient(tx *gorm.DB, p *Patient, actor string, now time.Time) error {
+	p.TelDigits = PhoneDigits(p.Tel)
+	if err := tx.Create(p).Error; err != nil {
+		return err
+	}
+	encoded, err := json.Marshal(creationChanges(*p))
+	if err != nil {
+		return err
+	}
+	return tx.Create(&PatientHistoryEntry{PatientID: p.ID, Username: boundedText(actor, 32), Action: ActionCreate,
+		Changes: string(encoded), CreatedAt: now}).Error
+}

@@ -87,3 +87,25 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// MySQLWithScript creates a fresh MySQL database, runs script in it (many
+// statements, as a dump holds) and returns its DSN.
+func MySQLWithScript(t testing.TB, script string) string {
+	t.Helper()
+	SkipUnlessAvailable(t, "mysql")
+	dsn := DSN(t, "mysql")
+	cfg, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MultiStatements = true
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(script); err != nil {
+		t.Fatalf("run the script: %v", err)
+	}
+	return dsn
+}
