@@ -195,7 +195,7 @@ func waitForListener(t *testing.T, stderr *testlog.Buffer) string {
 }
 
 func TestCLIImportLegacy(t *testing.T) {
-	script, err := os.ReadFile("../shared/legacy/crm.sql")
+	script, err := os.ReadFile("testdata/legacy/crm.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
