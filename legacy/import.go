@@ -156,8 +156,40 @@ func mapped(db *gorm.DB, table string, id int64) (uint64, bool, error) {
 	return m.TargetID, err == nil, err
 }
 
+// importedSet is which of ids were imported before, in one query.
+func importedSet(db *gorm.DB, table string, ids []int64) (map[int64]bool, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = strconv.FormatInt(id, 10)
+	}
+	var found []string
+	err := db.Model(&mapping{}).Where(clause.Eq{Column: "source_table", Value: table}).
+		Where("source_id IN ?", keys).Pluck("source_id", &found).Error
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(found))
+	for _, key := range found {
+		id, _ := strconv.ParseInt(key, 10, 64)
+		set[id] = true
+	}
+	return set, nil
+}
+
 func (im *importer) remember(db *gorm.DB, table string, id int64, target uint64) error {
 	return db.Create(&mapping{SourceTable: table, SourceID: strconv.FormatInt(id, 10), TargetID: target, ImportedAt: im.now()}).Error
+}
+
+// rememberPatients records that each old id became its patient.
+func (im *importer) rememberPatients(db *gorm.DB, oldIDs []int64, patients []models.Patient) error {
+	if len(oldIDs) == 0 {
+		return nil
+	}
+	rows := make([]mapping, len(oldIDs))
+	for i, id := range oldIDs {
+		rows[i] = mapping{SourceTable: "patient", SourceID: strconv.FormatInt(id, 10), TargetID: patients[i].ID, ImportedAt: im.now()}
+	}
+	return db.CreateInBatches(rows, batchSize).Error
 }
 
 var md5Hex = regexp.MustCompile(`^[0-9a-f]{32}$`)

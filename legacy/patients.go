@@ -36,19 +36,63 @@ func (im *importer) importPatients(ctx context.Context, db *gorm.DB) error {
 			return im.importRenumbered(db)
 		}
 		after = batch[len(batch)-1].id
-		err = db.Transaction(func(tx *gorm.DB) error {
-			for _, old := range batch {
-				t.Read++
-				if err := im.importPatient(tx, t, old); err != nil {
-					return fmt.Errorf("patient %d: %w", old.id, err)
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := db.Transaction(func(tx *gorm.DB) error { return im.importBatch(tx, t, batch) }); err != nil {
 			return err
 		}
 	}
+}
+
+// importBatch looks up in two queries which of the batch's patients were
+// imported before and whose old ids are taken here, then writes the rest.
+func (im *importer) importBatch(tx *gorm.DB, t *TableReport, batch []oldPatient) error {
+	oldIDs := make([]int64, len(batch))
+	for i, old := range batch {
+		oldIDs[i] = old.id
+	}
+	done, err := importedSet(tx, "patient", oldIDs)
+	if err != nil {
+		return err
+	}
+	taken, err := takenPatientIDs(tx, oldIDs)
+	if err != nil {
+		return err
+	}
+	var keptOld []int64
+	var kept []models.Patient
+	for _, old := range batch {
+		t.Read++
+		if done[old.id] {
+			t.skip("already imported")
+			continue
+		}
+		p, ok := im.convert(t, old)
+		if !ok {
+			continue
+		}
+		if taken[old.id] {
+			// Numbered after every old id is in: numbering it now could
+			// take an old id still to come.
+			p.ID = 0
+			im.renumbered = append(im.renumbered, renumbered{old.id, p})
+			continue
+		}
+		keptOld, kept = append(keptOld, old.id), append(kept, p)
+	}
+	return im.write(tx, t, keptOld, kept)
+}
+
+// takenPatientIDs are those of ids already used by a patient here, in the
+// recycle bin too.
+func takenPatientIDs(tx *gorm.DB, ids []int64) (map[int64]bool, error) {
+	var found []int64
+	if err := tx.Unscoped().Model(&models.Patient{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(found))
+	for _, id := range found {
+		set[id] = true
+	}
+	return set, nil
 }
 
 func (im *importer) readPatients(ctx context.Context, after int64) ([]oldPatient, error) {
@@ -74,19 +118,15 @@ func (im *importer) readPatients(ctx context.Context, after int64) ([]oldPatient
 	return batch, rows.Err()
 }
 
-// importPatient keeps the old id (printed records still match) when it is
-// free. Broken values are repaired where the patient stays meaningful and
-// counted; a patient without a name, a registration time or a valid state
-// is skipped.
-func (im *importer) importPatient(tx *gorm.DB, t *TableReport, old oldPatient) error {
-	if _, done, err := mapped(tx, "patient", old.id); err != nil || done {
-		t.skip("already imported")
-		return err
-	}
+// convert makes a patient of an old row, keeping its id (printed records
+// still match). Broken values are repaired where the patient stays
+// meaningful and counted; a patient without a name, a registration time or
+// a valid state is skipped (ok false).
+func (im *importer) convert(t *TableReport, old oldPatient) (p models.Patient, ok bool) {
 	name, cut := truncate(strings.TrimSpace(decodeText(old.name)), 30)
 	if name == "" {
 		t.skip("no name")
-		return nil
+		return p, false
 	}
 	if cut {
 		t.note("name cut to 30 characters")
@@ -94,13 +134,13 @@ func (im *importer) importPatient(tx *gorm.DB, t *TableReport, old oldPatient) e
 	added, ok := unixTime(old.addTime)
 	if !ok || added == nil {
 		t.skip("no readable addTime")
-		return nil
+		return p, false
 	}
 	if !old.state.Valid || old.state.Int64 < 0 || old.state.Int64 > 3 {
 		t.skip("state not 0-3")
-		return nil
+		return p, false
 	}
-	p := models.Patient{ID: uint64(old.id), Name: name, AddTime: *added, State: int8(old.state.Int64),
+	p = models.Patient{ID: uint64(old.id), Name: name, AddTime: *added, State: int8(old.state.Int64),
 		CreatedAt: time.Unix(*added, 0), UpdatedAt: im.now()}
 	if old.sex.Valid && old.sex.Int64 == 1 {
 		p.Sex = 1
@@ -149,18 +189,7 @@ func (im *importer) importPatient(tx *gorm.DB, t *TableReport, old oldPatient) e
 	default:
 		p.AuthorID = author
 	}
-	var taken int64
-	if err := tx.Unscoped().Model(&models.Patient{}).Where("id = ?", p.ID).Count(&taken).Error; err != nil {
-		return err
-	}
-	if taken > 0 {
-		// Numbered after every old id is in: numbering it now could take
-		// an old id still to come.
-		p.ID = 0
-		im.renumbered = append(im.renumbered, renumbered{old.id, p})
-		return nil
-	}
-	return im.write(tx, t, old.id, p)
+	return p, true
 }
 
 type renumbered struct {
@@ -168,12 +197,12 @@ type renumbered struct {
 	patient models.Patient
 }
 
-func (im *importer) write(tx *gorm.DB, t *TableReport, oldID int64, p models.Patient) error {
-	if err := models.ImportPatient(tx, &p, Actor, im.now()); err != nil {
+func (im *importer) write(tx *gorm.DB, t *TableReport, oldIDs []int64, patients []models.Patient) error {
+	if err := models.ImportPatients(tx, patients, Actor, im.now()); err != nil {
 		return err
 	}
-	t.Imported++
-	return im.remember(tx, "patient", oldID, p.ID)
+	t.Imported += len(patients)
+	return im.rememberPatients(tx, oldIDs, patients)
 }
 
 // importRenumbered writes the patients whose old id is taken here (a
@@ -183,7 +212,7 @@ func (im *importer) importRenumbered(db *gorm.DB) error {
 	return db.Transaction(func(tx *gorm.DB) error {
 		for _, r := range im.renumbered {
 			t.note("id already used here: imported under a new id")
-			if err := im.write(tx, t, r.oldID, r.patient); err != nil {
+			if err := im.write(tx, t, []int64{r.oldID}, []models.Patient{r.patient}); err != nil {
 				return fmt.Errorf("patient %d: %w", r.oldID, err)
 			}
 		}

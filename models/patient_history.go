@@ -174,17 +174,31 @@ func PatientHistory(ctx context.Context, db *gorm.DB, v Viewer, id uint64, page,
 	return entries, total, nil
 }
 
-// ImportPatient writes a patient taken from the old backend (its id kept
-// when set and free), with a creation entry in its history by actor.
-func ImportPatient(tx *gorm.DB, p *Patient, actor string, now time.Time) error {
-	p.TelDigits = PhoneDigits(p.Tel)
-	if err := tx.Create(p).Error; err != nil {
+// importInsertRows bounds a multi-row INSERT: a patient has some twenty
+// columns, and SQLite allows 32,766 placeholders in one statement.
+const importInsertRows = 500
+
+// ImportPatients writes patients taken from the old backend (their ids kept
+// when set), each with a creation entry in its history by actor. Rows go in
+// a few multi-row INSERTs: one per row made a large import crawl.
+func ImportPatients(tx *gorm.DB, patients []Patient, actor string, now time.Time) error {
+	if len(patients) == 0 {
+		return nil
+	}
+	for i := range patients {
+		patients[i].TelDigits = PhoneDigits(patients[i].Tel)
+	}
+	if err := tx.CreateInBatches(patients, importInsertRows).Error; err != nil {
 		return err
 	}
-	encoded, err := json.Marshal(creationChanges(*p))
-	if err != nil {
-		return err
+	entries := make([]PatientHistoryEntry, len(patients))
+	for i, p := range patients {
+		encoded, err := json.Marshal(creationChanges(p))
+		if err != nil {
+			return err
+		}
+		entries[i] = PatientHistoryEntry{PatientID: p.ID, Username: boundedText(actor, 32), Action: ActionCreate,
+			Changes: string(encoded), CreatedAt: now}
 	}
-	return tx.Create(&PatientHistoryEntry{PatientID: p.ID, Username: boundedText(actor, 32), Action: ActionCreate,
-		Changes: string(encoded), CreatedAt: now}).Error
+	return tx.CreateInBatches(entries, importInsertRows).Error
 }
