@@ -507,9 +507,7 @@ func (im *importer) importMenus(ctx context.Context, tx *gorm.DB) error {
 	rows.Close()
 	if !im.opts.Menus {
 		t.Read = len(all)
-		for range all {
-			t.skip("not copied: the new menus are a superset (--menus copies them)")
-		}
+		t.skipMany(len(all), "not copied: the new menus are a superset (--menus copies them)")
 		return nil
 	}
 	var roles []models.Role
@@ -575,8 +573,6 @@ func (im *importer) countLog(ctx context.Context, _ *gorm.DB) error {
 	}
 	t := im.report.table("log")
 	t.Read = n
-	for range n {
-		t.skip("the old operation log is not imported")
-	}
+	t.skipMany(n, "the old operation log is not imported")
 	return nil
 }

@@ -33,7 +33,14 @@ func (r *Report) table(name string) *TableReport {
 	return t
 }
 
-func (t *TableReport) skip(why string)  { t.Skipped++; t.Notes["skipped: "+why]++ }
+func (t *TableReport) skip(why string) { t.skipMany(1, why) }
+func (t *TableReport) skipMany(n int, why string) {
+	if n == 0 {
+		return // no note line saying "0"
+	}
+	t.Skipped += n
+	t.Notes["skipped: "+why] += n
+}
 func (t *TableReport) link(why string)  { t.Linked++; t.Notes[why]++ }
 func (t *TableReport) note(what string) { t.Notes[what]++ }
 
