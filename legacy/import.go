@@ -181,13 +181,13 @@ func (im *importer) remember(db *gorm.DB, table string, id int64, target uint64)
 }
 
 // rememberPatients records that each old id became its patient.
-func (im *importer) rememberPatients(db *gorm.DB, oldIDs []int64, patients []models.Patient) error {
+func rememberPatients(db *gorm.DB, oldIDs []int64, patients []models.Patient, now time.Time) error {
 	if len(oldIDs) == 0 {
 		return nil
 	}
 	rows := make([]mapping, len(oldIDs))
 	for i, id := range oldIDs {
-		rows[i] = mapping{SourceTable: "patient", SourceID: strconv.FormatInt(id, 10), TargetID: patients[i].ID, ImportedAt: im.now()}
+		rows[i] = mapping{SourceTable: "patient", SourceID: strconv.FormatInt(id, 10), TargetID: patients[i].ID, ImportedAt: now}
 	}
 	return db.CreateInBatches(rows, batchSize).Error
 }

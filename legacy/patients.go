@@ -197,12 +197,15 @@ type renumbered struct {
 	patient models.Patient
 }
 
+// write inserts a batch's patients with their histories and import
+// records, all stamped with one time.
 func (im *importer) write(tx *gorm.DB, t *TableReport, oldIDs []int64, patients []models.Patient) error {
-	if err := models.ImportPatients(tx, patients, Actor, im.now()); err != nil {
+	now := im.now()
+	if err := models.ImportPatients(tx, patients, Actor, now); err != nil {
 		return err
 	}
 	t.Imported += len(patients)
-	return im.rememberPatients(tx, oldIDs, patients)
+	return rememberPatients(tx, oldIDs, patients, now)
 }
 
 // importRenumbered writes the patients whose old id is taken here (a
@@ -210,6 +213,8 @@ func (im *importer) write(tx *gorm.DB, t *TableReport, oldIDs []int64, patients 
 func (im *importer) importRenumbered(db *gorm.DB) error {
 	t := im.report.table("patient")
 	return db.Transaction(func(tx *gorm.DB) error {
+		// One at a time: their ids come from AUTO_INCREMENT, and a
+		// multi-row INSERT would rely on the driver guessing them.
 		for _, r := range im.renumbered {
 			t.note("id already used here: imported under a new id")
 			if err := im.write(tx, t, []int64{r.oldID}, []models.Patient{r.patient}); err != nil {
