@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -190,18 +189,4 @@ func enabledUser(db *gorm.DB, id uint64) (User, error) {
 		return User{}, ErrSessionInvalid
 	}
 	return u, nil
-}
-
-// boundedText makes client-supplied text storable: valid UTF-8 (MySQL's
-// strict mode refuses anything else) and at most max bytes, cut on a rune
-// boundary.
-func boundedText(s string, max int) string {
-	s = strings.ToValidUTF8(s, "")
-	if len(s) <= max {
-		return s
-	}
-	for max > 0 && s[max]&0xC0 == 0x80 {
-		max--
-	}
-	return s[:max]
 }

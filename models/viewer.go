@@ -1,5 +1,10 @@
 package models
 
+import (
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
 // Viewer is the authenticated caller. Every model function that reads or
 // writes scoped rows takes one, so the scope cannot be forgotten.
 type Viewer struct {
@@ -34,5 +39,18 @@ func (v Viewer) patientScope() patientScope {
 		return scopeOwn
 	default:
 		return scopeNone
+	}
+}
+
+// scoped restricts q to the viewer's data scope. An unknown scope matches
+// nothing.
+func scoped(q *gorm.DB, v Viewer) *gorm.DB {
+	switch v.patientScope() {
+	case scopeAll:
+		return q
+	case scopeOwn:
+		return q.Where(clause.Eq{Column: "author_id", Value: v.UserID})
+	default:
+		return q.Where("1 = 0")
 	}
 }

@@ -1,0 +1,39 @@
+package models
+
+import (
+	"strings"
+
+	"gorm.io/gorm/clause"
+)
+
+// SQL text helpers shared by the queries of every model.
+
+func like(column, pattern string) clause.Expression {
+	return clause.Expr{SQL: "? LIKE ? ESCAPE '!'", Vars: []any{clause.Column{Name: column}, pattern}}
+}
+
+// likeFold ignores case also where the column's collation is binary
+// (usernames on MySQL), as SQLite's LIKE does for Latin letters.
+func likeFold(column, pattern string) clause.Expression {
+	return clause.Expr{SQL: "LOWER(?) LIKE ? ESCAPE '!'", Vars: []any{clause.Column{Name: column}, strings.ToLower(pattern)}}
+}
+
+// escapeLike neutralises LIKE wildcards; '!' is the escape character on
+// both databases because MySQL treats a backslash in a literal specially.
+func escapeLike(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// boundedText makes client-supplied text storable: valid UTF-8 (MySQL's
+// strict mode refuses anything else) and at most max bytes, cut on a rune
+// boundary.
+func boundedText(s string, max int) string {
+	s = strings.ToValidUTF8(s, "")
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && s[max]&0xC0 == 0x80 {
+		max--
+	}
+	return s[:max]
+}
