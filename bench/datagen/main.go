@@ -130,7 +130,7 @@ func registrationTime(rng *rand.Rand, start, end int64) int64 {
 // most have a channel, a doctor and a disease.
 func patient(rng *rand.Rand, added int64, authors []uint64, cities, ways []string) models.Patient {
 	p := models.Patient{
-		Name: fmt.Sprintf("患者%07d", rng.IntN(10_000_000)), Sex: int8(rng.IntN(2)), AddTime: added,
+		Name: chineseName(rng), Sex: int8(rng.IntN(2)), AddTime: added,
 		AuthorID: authors[rng.IntN(len(authors))], CreatedAt: time.Unix(added, 0), UpdatedAt: time.Unix(added, 0),
 	}
 	age := int16(18 + rng.IntN(50))
@@ -138,8 +138,12 @@ func patient(rng *rand.Rand, added int64, authors []uint64, cities, ways []strin
 	tel := fmt.Sprintf("1%d%09d", 3+rng.IntN(6), rng.IntN(1_000_000_000))
 	p.Tel, p.TelDigits = &tel, tel
 	if rng.IntN(3) == 0 {
-		wx := "wx_" + tel[3:]
+		wx := wechatID(rng)
 		p.Wechat = &wx
+	}
+	if rng.IntN(5) == 0 {
+		qq := fmt.Sprint(10_000 + rng.IntN(3_000_000_000))
+		p.QQ = &qq
 	}
 	area, way := cities[rng.IntN(len(cities))], ways[rng.IntN(len(ways))]
 	p.Area, p.AdvisoryWay = &area, &way
@@ -174,4 +178,74 @@ func patient(rng *rand.Rand, added int64, authors []uint64, cities, ways []strin
 		}
 	}
 	return p
+}
+
+// Surnames by how common they are: the first few cover a third of people,
+// as in China, so a search for 王 or 李 matches tens of thousands.
+var surnames = []struct {
+	name   string
+	weight int
+}{
+	{"王", 72}, {"李", 72}, {"张", 68}, {"刘", 54}, {"陈", 45}, {"杨", 31}, {"黄", 23}, {"赵", 22},
+	{"吴", 20}, {"周", 19}, {"徐", 16}, {"孙", 15}, {"马", 14}, {"朱", 13}, {"胡", 12}, {"郭", 11},
+	{"何", 11}, {"高", 10}, {"林", 10}, {"罗", 9}, {"郑", 9}, {"梁", 9}, {"谢", 8}, {"宋", 7},
+	{"唐", 7}, {"许", 6}, {"韩", 6}, {"冯", 6}, {"邓", 6}, {"曹", 6}, {"彭", 5}, {"曾", 5},
+	{"肖", 5}, {"田", 5}, {"董", 5}, {"袁", 4}, {"潘", 4}, {"于", 4}, {"蒋", 4}, {"蔡", 4},
+	{"余", 4}, {"杜", 4}, {"叶", 4}, {"程", 4}, {"苏", 3}, {"魏", 3}, {"吕", 3}, {"丁", 3},
+	{"任", 3}, {"沈", 3}, {"姚", 3}, {"卢", 3}, {"姜", 3}, {"崔", 3}, {"钟", 3}, {"谭", 3},
+	{"陆", 3}, {"汪", 2}, {"范", 2}, {"金", 2}, {"石", 2}, {"廖", 2}, {"贾", 2}, {"夏", 2},
+	{"韦", 2}, {"付", 2}, {"方", 2}, {"白", 2}, {"邹", 2}, {"孟", 2}, {"熊", 2}, {"秦", 2},
+	{"邱", 2}, {"江", 2}, {"尹", 2}, {"薛", 2}, {"闫", 2}, {"段", 2}, {"雷", 2}, {"侯", 2},
+	{"龙", 2}, {"史", 2}, {"陶", 1}, {"黎", 1}, {"贺", 1}, {"顾", 1}, {"毛", 1}, {"郝", 1},
+	{"龚", 1}, {"邵", 1}, {"万", 1}, {"钱", 1}, {"严", 1}, {"覃", 1}, {"武", 1}, {"戴", 1},
+	{"欧阳", 1}, {"司马", 1}, {"上官", 1},
+}
+
+var surnameTotal = func() int {
+	n := 0
+	for _, s := range surnames {
+		n += s.weight
+	}
+	return n
+}()
+
+// givenChars are common characters of given names.
+var givenChars = []rune("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂玉萍红鹏华建国文辉力" +
+	"斌波宇浩凯健俊帆帅旭宁龙林欣佳琳雪梅琴云莲真环倩婷颖露瑶怡蓉璐晨晶妍茜秋珊莎锦黛青" +
+	"倩婉娴瑾颖嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹" +
+	"志新宏海峰春晓东亮成荣德福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进")
+
+// chineseName: a surname and one or two given characters; one lead in
+// ten is registered only as 王女士 or 李先生, as clinics often do.
+func chineseName(rng *rand.Rand) string {
+	r := rng.IntN(surnameTotal)
+	surname := surnames[len(surnames)-1].name
+	for _, s := range surnames {
+		if r < s.weight {
+			surname = s.name
+			break
+		}
+		r -= s.weight
+	}
+	switch n := rng.IntN(20); {
+	case n == 0:
+		return surname + "先生"
+	case n == 1:
+		return surname + "女士"
+	case n < 8:
+		return surname + string(givenChars[rng.IntN(len(givenChars))])
+	default:
+		return surname + string(givenChars[rng.IntN(len(givenChars))]) + string(givenChars[rng.IntN(len(givenChars))])
+	}
+}
+
+// wechatID looks like the ids people choose: letters, digits, '_' or '-'.
+func wechatID(rng *rand.Rand) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	const tail = "abcdefghijklmnopqrstuvwxyz0123456789_-"
+	b := []byte{letters[rng.IntN(len(letters))]}
+	for range 5 + rng.IntN(10) {
+		b = append(b, tail[rng.IntN(len(tail))])
+	}
+	return string(b)
 }
