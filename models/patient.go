@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"crm/apierr"
+	"crm/internal/searchkey"
 )
 
 // Patient is a prospective patient in the customer pool. Times are unix
@@ -20,6 +21,7 @@ type Patient struct {
 	Age             *int16
 	Tel             *string
 	TelDigits       string // Tel's digits only: duplicates and exact search compare these
+	TelRev          string // TelDigits reversed: a tail of the number is a prefix of it
 	Wechat          *string
 	QQ              *string `gorm:"column:qq"`
 	AddTime         int64
@@ -107,8 +109,7 @@ func (p *Patient) apply(f PatientFields, set PatientFieldSet) {
 		p.Age = f.Age
 	}
 	if set&FieldTel != 0 {
-		p.Tel = f.Tel
-		p.TelDigits = PhoneDigits(f.Tel)
+		p.setTel(f.Tel)
 	}
 	if set&FieldWechat != 0 {
 		p.Wechat = f.Wechat
@@ -191,8 +192,10 @@ func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields,
 			return err
 		}
 		var err error
-		duplicates, err = duplicatesOf(tx, p)
-		return err
+		if duplicates, err = duplicatesOf(tx, p); err != nil {
+			return err
+		}
+		return syncDerived(tx, nil, &p)
 	})
 	if err != nil {
 		return Patient{}, nil, err
@@ -315,6 +318,9 @@ func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in Pat
 		if err := tx.Omit("created_at").Save(&p).Error; err != nil {
 			return err
 		}
+		if err := syncDerived(tx, &before, &p); err != nil {
+			return err
+		}
 		action, op := ActionUpdate, OpPatientUpdate
 		if p.State != before.State {
 			action, op = ActionState, OpPatientState
@@ -334,7 +340,12 @@ func DeletePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now ti
 		if err != nil {
 			return err
 		}
+		before := p
 		if err := tx.Model(&p).Update("deleted_at", now).Error; err != nil {
+			return err
+		}
+		p.DeletedAt = gorm.DeletedAt{Time: now, Valid: true}
+		if err := syncDerived(tx, &before, &p); err != nil {
 			return err
 		}
 		if err := recordHistory(tx, v, p.ID, ActionDelete, []Change{}, now); err != nil {
@@ -355,10 +366,14 @@ func RestorePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now t
 		if !p.DeletedAt.Valid {
 			return ErrNotInBin
 		}
+		binned := p
 		if err := tx.Unscoped().Model(&p).Update("deleted_at", nil).Error; err != nil {
 			return err
 		}
 		p.DeletedAt = gorm.DeletedAt{}
+		if err := syncDerived(tx, &binned, &p); err != nil {
+			return err
+		}
 		if err := recordHistory(tx, v, p.ID, ActionRestore, []Change{}, now); err != nil {
 			return err
 		}
@@ -385,6 +400,9 @@ func PurgePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now tim
 		if err := tx.Unscoped().Delete(&p).Error; err != nil {
 			return err
 		}
+		if err := syncDerived(tx, &p, nil); err != nil {
+			return err
+		}
 		return recordOp(tx, v, OpPatientPurge, TargetPatient, p.ID, map[string]any{"name": p.Name}, now)
 	})
 }
@@ -403,55 +421,64 @@ type DuplicateQuery struct {
 // who. Phone numbers match only in full, so nothing masked is revealed.
 func FindDuplicates(ctx context.Context, db *gorm.DB, v Viewer, q DuplicateQuery) ([]Patient, int64, error) {
 	db = db.WithContext(ctx)
-	var same []clause.Expression
-	if q.TelDigits != "" {
-		same = append(same, clause.Eq{Column: "tel_digits", Value: q.TelDigits})
-	}
-	if q.Wechat != "" {
-		same = append(same, clause.Eq{Column: "wechat", Value: q.Wechat})
-	}
-	if q.QQ != "" {
-		same = append(same, clause.Eq{Column: "qq", Value: q.QQ})
-	}
-	if len(same) == 0 || v.patientScope() == scopeNone {
+	same := sameContact(db, q.TelDigits, q.Wechat, q.QQ, 0)
+	if same == nil || v.patientScope() == scopeNone {
 		return nil, 0, nil
 	}
 	var visible []Patient
-	err := scoped(db.Model(&Patient{}), v).Where(clause.Or(same...)).
-		Order("id").Limit(maxDuplicates).Find(&visible).Error
+	err := scoped(same.join(db.Model(&Patient{})), v).Select("patients.*").
+		Order("patients.id").Limit(maxDuplicates).Find(&visible).Error
 	if err != nil {
 		return nil, 0, err
 	}
-	var all int64
-	if err := db.Model(&Patient{}).Where(clause.Or(same...)).Count(&all).Error; err != nil {
+	var all, inScope int64
+	if err := same.join(db.Model(&Patient{})).Count(&all).Error; err != nil {
 		return nil, 0, err
 	}
-	var inScope int64
-	if err := scoped(db.Model(&Patient{}), v).Where(clause.Or(same...)).Count(&inScope).Error; err != nil {
+	if err := scoped(same.join(db.Model(&Patient{})), v).Count(&inScope).Error; err != nil {
 		return nil, 0, err
 	}
 	return visible, all - inScope, nil
 }
 
+// duplicatesOf lists the ids of the other patients sharing a contact with p.
 func duplicatesOf(db *gorm.DB, p Patient) ([]uint64, error) {
-	var same []clause.Expression
-	if p.TelDigits != "" {
-		same = append(same, clause.Eq{Column: "tel_digits", Value: p.TelDigits})
-	}
+	var wechat, qq string
 	if p.Wechat != nil {
-		same = append(same, clause.Eq{Column: "wechat", Value: *p.Wechat})
+		wechat = *p.Wechat
 	}
 	if p.QQ != nil {
-		same = append(same, clause.Eq{Column: "qq", Value: *p.QQ})
+		qq = *p.QQ
 	}
-	if len(same) == 0 {
+	same := sameContact(db, p.TelDigits, wechat, qq, p.ID)
+	if same == nil {
 		return nil, nil
 	}
 	var ids []uint64
-	err := db.Model(&Patient{}).
-		Where(clause.Neq{Column: "id", Value: p.ID}).
-		Where(clause.Or(same...)).
-		Order("id").Limit(maxDuplicates).
-		Pluck("id", &ids).Error
+	err := same.join(db.Model(&Patient{})).Order("patients.id").Limit(maxDuplicates).Pluck("patients.id", &ids).Error
 	return ids, err
+}
+
+// sameContact is the search for the patients in the pool (not the bin)
+// with this phone number, WeChat id or QQ number, each looked up whole in
+// its index; nil if there is nothing to compare.
+func sameContact(db *gorm.DB, telDigits, wechat, qq string, except uint64) *poolSearch {
+	s := &poolSearch{}
+	add := func(match clause.Expression) {
+		s.branches = append(s.branches, db.Session(&gorm.Session{NewDB: true}).Table("patients").Select("id AS pid").
+			Where(clause.Eq{Column: "deleted_at", Value: nil}).Where(clause.Neq{Column: "id", Value: except}).Where(match))
+	}
+	if telDigits != "" {
+		add(clause.Eq{Column: "tel_rev", Value: searchkey.Reverse(telDigits)})
+	}
+	if wechat != "" {
+		add(wechatEquals(db, wechat))
+	}
+	if qq != "" {
+		add(clause.Eq{Column: "qq", Value: qq})
+	}
+	if len(s.branches) == 0 {
+		return nil
+	}
+	return s
 }

@@ -178,6 +178,22 @@ func PatientHistory(ctx context.Context, db *gorm.DB, v Viewer, id uint64, page,
 // columns, and SQLite allows 32,766 placeholders in one statement.
 const importInsertRows = 500
 
+// InsertPatients writes patients as they are (their ids kept when set),
+// with their derived rows and nothing else: no history, no operation log.
+// Bulk loads use it; everything else registers patients one by one.
+func InsertPatients(tx *gorm.DB, patients []Patient) error {
+	if len(patients) == 0 {
+		return nil
+	}
+	for i := range patients {
+		patients[i].setTel(patients[i].Tel)
+	}
+	if err := tx.Omit("DeletedAt").CreateInBatches(patients, importInsertRows).Error; err != nil {
+		return err
+	}
+	return syncDerivedBatch(tx, patients)
+}
+
 // ImportPatients writes patients taken from the old backend (their ids kept
 // when set), each with a creation entry in its history by actor. Rows go in
 // a few multi-row INSERTs: one per row made a large import crawl.
@@ -185,10 +201,7 @@ func ImportPatients(tx *gorm.DB, patients []Patient, actor string, now time.Time
 	if len(patients) == 0 {
 		return nil
 	}
-	for i := range patients {
-		patients[i].TelDigits = PhoneDigits(patients[i].Tel)
-	}
-	if err := tx.CreateInBatches(patients, importInsertRows).Error; err != nil {
+	if err := InsertPatients(tx, patients); err != nil {
 		return err
 	}
 	entries := make([]PatientHistoryEntry, len(patients))

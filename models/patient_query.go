@@ -2,18 +2,22 @@ package models
 
 import (
 	"context"
-	"strings"
+	"slices"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"crm/apierr"
+	"crm/internal/searchkey"
 )
 
 // TimeRange bounds a unix-second column, both ends inclusive and optional.
 type TimeRange struct {
 	From, To *int64
 }
+
+func (r TimeRange) set() bool { return r.From != nil || r.To != nil }
 
 // PatientFilter narrows the list. For the dictionary ids, a pointer to 0
 // asks for patients without one.
@@ -28,6 +32,13 @@ type PatientFilter struct {
 	ReachTime   TimeRange
 	Q           string
 	Deleted     bool // the recycle bin instead of the pool; needs patient.restore
+}
+
+// counted reports whether patient_counts can answer f: only the author,
+// the state, the bin and add_time narrow it.
+func (f PatientFilter) counted() bool {
+	return f.Q == "" && f.DoctorID == nil && f.DiseaseID == nil && f.MediaFromID == nil &&
+		!f.OrderTime.set() && !f.ReachTime.set()
 }
 
 // PatientSort is a column of the sort whitelist; only PatientSortColumn
@@ -68,6 +79,24 @@ func PatientSortColumn(name string) (PatientSort, bool) {
 	return "", false
 }
 
+// orderBy is the order of a sort: the column, then the registration time,
+// then the id, all the same way. Each sortable column leads an index that
+// continues with add_time (migration 0012), so every sort is an index walk.
+func (s PatientSort) orderBy(desc bool) clause.OrderBy {
+	names := []string{string(s), "add_time", "id"}
+	switch s {
+	case "id":
+		names = names[2:]
+	case "add_time":
+		names = names[1:]
+	}
+	columns := make([]clause.OrderByColumn, len(names))
+	for i, name := range names {
+		columns[i] = clause.OrderByColumn{Column: clause.Column{Table: "patients", Name: name}, Desc: desc}
+	}
+	return clause.OrderBy{Columns: columns}
+}
+
 type PatientPage struct {
 	Page    int // from 1
 	PerPage int
@@ -75,111 +104,447 @@ type PatientPage struct {
 	Desc    bool
 }
 
+func (p PatientPage) offset() int { return (p.Page - 1) * p.PerPage }
+
 // ListPatients returns one page of the patients the viewer may see, and
 // the total for the same filter.
 func ListPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter, page PatientPage) ([]Patient, int64, error) {
 	if f.Deleted && !v.Can(PermPatientRestore) {
 		return nil, 0, apierr.ErrForbidden
 	}
-	total, err := CountPatients(ctx, db, v, f)
-	if err != nil {
-		return nil, 0, err
-	}
 	if page.Sort == "" {
 		page.Sort = DefaultPatientSort
 	}
-	var rows []Patient
-	err = visiblePatients(db.WithContext(ctx), v, f).
-		Order(clause.OrderBy{Columns: []clause.OrderByColumn{
-			{Column: clause.Column{Name: string(page.Sort)}, Desc: page.Desc},
-			{Column: clause.Column{Name: "id"}, Desc: page.Desc}, // stable pages when sort values tie
-		}}).
-		Offset((page.Page - 1) * page.PerPage).Limit(page.PerPage).
-		Find(&rows).Error
+	q, err := newPoolQuery(db.WithContext(ctx), v, f)
+	if err != nil || q.none {
+		return []Patient{}, 0, err
+	}
+	switch {
+	case f.counted():
+		return q.countedPage(page)
+	case q.byTerms(page):
+		return q.termsPage(page)
+	}
+	total, err := q.countAll()
+	if err != nil || int64(page.offset()) >= total {
+		return []Patient{}, total, err
+	}
+	rows, err := q.page(q.patients(), page, page.offset())
 	return rows, total, err
 }
 
+// CountPatients is the total ListPatients would report.
 func CountPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter) (int64, error) {
 	if f.Deleted && !v.Can(PermPatientRestore) {
 		return 0, apierr.ErrForbidden
 	}
-	var n int64
-	err := visiblePatients(db.WithContext(ctx), v, f).Count(&n).Error
-	return n, err
+	q, err := newPoolQuery(db.WithContext(ctx), v, f)
+	if err != nil || q.none {
+		return 0, err
+	}
+	switch {
+	case f.counted():
+		days, err := q.days()
+		return sumDays(days), err
+	case q.byTerms(PatientPage{Sort: DefaultPatientSort}):
+		var n int64
+		err := q.terms().Count(&n).Error
+		return n, err
+	}
+	return q.countAll()
 }
 
-// visiblePatients applies the viewer's data scope, then the filter.
+// visiblePatients is every patient the viewer may see that f selects, as
+// a query on patients the reports, the dashboard and the export refine.
 func visiblePatients(db *gorm.DB, v Viewer, f PatientFilter) *gorm.DB {
-	q := scoped(db.Model(&Patient{}), v)
-	if f.Deleted {
-		q = q.Unscoped().Where("deleted_at IS NOT NULL")
+	q, err := newPoolQuery(db, v, f)
+	if err != nil {
+		_ = db.AddError(err)
+		return db
 	}
-	return f.apply(q, v)
+	return q.patients()
 }
 
-func (f PatientFilter) apply(q *gorm.DB, v Viewer) *gorm.DB {
-	if f.State != nil {
-		q = q.Where(clause.Eq{Column: "state", Value: *f.State})
+// poolQuery is a filter resolved for one viewer: which author the rows
+// must have (the viewer's own scope or the author filter) and how its
+// search is looked up.
+type poolQuery struct {
+	db     *gorm.DB
+	v      Viewer
+	f      PatientFilter
+	author *uint64 // nil: any author
+	none   bool    // nothing can match: an unknown scope, another consultant's author filter
+	search *poolSearch
+}
+
+func newPoolQuery(db *gorm.DB, v Viewer, f PatientFilter) (poolQuery, error) {
+	q := poolQuery{db: db, v: v, f: f, author: f.AuthorID}
+	switch v.patientScope() {
+	case scopeAll:
+	case scopeOwn:
+		if f.AuthorID != nil && *f.AuthorID != v.UserID {
+			q.none = true
+		}
+		own := v.UserID
+		q.author = &own
+	default:
+		q.none = true
 	}
-	if f.AuthorID != nil {
-		q = q.Where(clause.Eq{Column: "author_id", Value: *f.AuthorID})
+	if f.Q != "" && !q.none {
+		s, err := newPoolSearch(db, v, f, q.author)
+		if err != nil {
+			return q, err
+		}
+		q.search = &s
+	}
+	return q, nil
+}
+
+// patients is the query on the patients table: the scope, the bin, every
+// filter, and the search joined as the ids it matches.
+func (q poolQuery) patients() *gorm.DB {
+	db := q.db.Model(&Patient{})
+	if q.none {
+		return db.Where("1 = 0")
+	}
+	if q.f.Deleted {
+		db = db.Unscoped().Where("patients.deleted_at IS NOT NULL")
+	}
+	if q.author != nil {
+		db = db.Where(clause.Eq{Column: clause.Column{Table: "patients", Name: "author_id"}, Value: *q.author})
+	}
+	f := q.f
+	if f.State != nil {
+		db = db.Where(clause.Eq{Column: clause.Column{Table: "patients", Name: "state"}, Value: *f.State})
 	}
 	// Slices, not maps: the statement text must not vary from call to call.
 	for _, ref := range []struct {
 		column string
 		id     *uint64
 	}{{"doctor_id", f.DoctorID}, {"disease_id", f.DiseaseID}, {"media_from_id", f.MediaFromID}} {
+		column := clause.Column{Table: "patients", Name: ref.column}
 		switch {
 		case ref.id == nil:
 		case *ref.id == 0:
-			q = q.Where(clause.Eq{Column: ref.column, Value: nil})
+			db = db.Where(clause.Eq{Column: column, Value: nil})
 		default:
-			q = q.Where(clause.Eq{Column: ref.column, Value: *ref.id})
+			db = db.Where(clause.Eq{Column: column, Value: *ref.id})
 		}
 	}
 	for _, r := range []struct {
 		column string
 		TimeRange
 	}{{"add_time", f.AddTime}, {"order_time", f.OrderTime}, {"reach_time", f.ReachTime}} {
+		column := clause.Column{Table: "patients", Name: r.column}
 		if r.From != nil {
-			q = q.Where(clause.Gte{Column: r.column, Value: *r.From})
+			db = db.Where(clause.Gte{Column: column, Value: *r.From})
 		}
 		if r.To != nil {
-			q = q.Where(clause.Lte{Column: r.column, Value: *r.To})
+			db = db.Where(clause.Lte{Column: column, Value: *r.To})
 		}
 	}
-	if f.Q != "" {
-		q = q.Where(clause.Or(searchConditions(f.Q, v)...))
+	if q.search != nil {
+		db = q.search.join(db)
 	}
-	return q
+	return db
 }
 
-// searchConditions: q matches name, WeChat and QQ anywhere. Phone numbers
-// that the viewer sees masked match only in full, or a prefix search could
-// recover the hidden digits one at a time.
-func searchConditions(q string, v Viewer) []clause.Expression {
-	pattern := "%" + escapeLike(q) + "%"
-	conds := []clause.Expression{like("name", pattern), like("wechat", pattern), like("qq", pattern)}
-	digits := searchPhoneDigits(q)
-	if digits == "" {
-		return conds
-	}
-	anywhere := like("tel_digits", "%"+digits+"%")
-	if v.Can(PermPatientFullPhone) {
-		return append(conds, anywhere)
-	}
-	return append(conds,
-		clause.And(clause.Eq{Column: "author_id", Value: v.UserID}, anywhere),
-		clause.Eq{Column: "tel_digits", Value: digits})
+func (q poolQuery) countAll() (int64, error) {
+	var n int64
+	err := q.patients().Count(&n).Error
+	return n, err
 }
 
-// searchPhoneDigits returns q's digits when q looks like a phone number
-// (digits, spaces, '+', '-'), else "".
-func searchPhoneDigits(q string) string {
-	for _, r := range q {
-		if !strings.ContainsRune("0123456789+- ", r) {
-			return ""
+// page reads one page of rows from query (patients, filtered), skipping
+// offset rows of the order. Beyond the first page the skipping is done on
+// ids alone, so the index serves it without reading the skipped rows.
+func (q poolQuery) page(query *gorm.DB, page PatientPage, offset int) ([]Patient, error) {
+	order := page.Sort.orderBy(page.Desc)
+	var rows []Patient
+	if offset == 0 {
+		err := query.Select("patients.*").Order(order).Limit(page.PerPage).Find(&rows).Error
+		return rows, err
+	}
+	var ids []uint64
+	err := query.Order(order).Offset(offset).Limit(page.PerPage).Pluck("patients.id", &ids).Error
+	if err != nil {
+		return nil, err
+	}
+	return q.byIDs(ids)
+}
+
+// byIDs reads the rows of ids, in that order.
+func (q poolQuery) byIDs(ids []uint64) ([]Patient, error) {
+	rows := make([]Patient, 0, len(ids))
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	if err := q.db.Unscoped().Where(clause.IN{Column: "id", Values: toAny(ids)}).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	position := make(map[uint64]int, len(ids))
+	for i, id := range ids {
+		position[id] = i
+	}
+	slices.SortFunc(rows, func(a, b Patient) int { return position[a.ID] - position[b.ID] })
+	return rows, nil
+}
+
+// --- answered by patient_counts ---
+
+// dayCount is how many patients of the filter were registered on one
+// (unix) day.
+type dayCount struct {
+	Day int64
+	N   int64
+}
+
+func sumDays(days []dayCount) int64 {
+	var n int64
+	for _, d := range days {
+		n += d.N
+	}
+	return n
+}
+
+// days lists, oldest first, the days that hold patients of a counted
+// filter and how many each holds. An add_time range cuts its first and
+// last day short: those two are counted from the index.
+func (q poolQuery) days() ([]dayCount, error) {
+	author, state := allAuthors, allStates
+	if q.author != nil {
+		author = *q.author
+	}
+	if q.f.State != nil {
+		state = *q.f.State
+	}
+	db := q.db.Model(&patientCount{}).Select("day", "n").
+		Where("deleted = ? AND author_id = ? AND state = ? AND n <> 0", q.f.Deleted, author, state)
+	r := q.f.AddTime
+	if r.From != nil {
+		db = db.Where("day >= ?", dayOf(*r.From))
+	}
+	if r.To != nil {
+		db = db.Where("day <= ?", dayOf(*r.To))
+	}
+	var days []dayCount
+	if err := db.Order("day").Scan(&days).Error; err != nil {
+		return nil, err
+	}
+	if r.From == nil && r.To == nil || len(days) == 0 {
+		return days, nil
+	}
+	// Recount the days the range only partly covers.
+	for _, i := range []int{0, len(days) - 1} {
+		start, end := days[i].Day*secondsPerDay, (days[i].Day+1)*secondsPerDay-1
+		if (r.From == nil || *r.From <= start) && (r.To == nil || *r.To >= end) {
+			continue
+		}
+		var n int64
+		if err := q.patients().Where("patients.add_time BETWEEN ? AND ?", start, end).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		days[i].N = n
+	}
+	return days, nil
+}
+
+// countedPage is a page of a counted filter. In the default order, the
+// counts per day tell on which day the page starts, so a deep page skips
+// only the rows of that day rather than every row before it.
+func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
+	days, err := q.days()
+	if err != nil {
+		return nil, 0, err
+	}
+	total, offset := sumDays(days), page.offset()
+	if int64(offset) >= total {
+		return []Patient{}, total, nil
+	}
+	query := q.patients()
+	if page.Sort == "add_time" && offset >= seekFromOffset && days[0].Day >= 0 {
+		day, before := seekDay(days, int64(offset), page.Desc)
+		offset -= int(before)
+		if page.Desc {
+			query = query.Where("patients.add_time < ?", (day+1)*secondsPerDay)
+		} else {
+			query = query.Where("patients.add_time >= ?", day*secondsPerDay)
 		}
 	}
-	return PhoneDigits(&q)
+	rows, err := q.page(query, page, offset)
+	return rows, total, err
+}
+
+// seekFromOffset: below it, skipping rows in the index costs less than
+// reading the counts per day.
+const seekFromOffset = 1000
+
+// seekDay finds the day holding the row at offset in add_time order and
+// how many rows come before that day.
+func seekDay(days []dayCount, offset int64, desc bool) (day, before int64) {
+	for i := range days {
+		d := days[i]
+		if desc {
+			d = days[len(days)-1-i]
+		}
+		if before+d.N > offset {
+			return d.Day, before
+		}
+		before += d.N
+	}
+	return days[0].Day, 0 // unreachable: offset < total
+}
+
+// --- answered by patient_terms ---
+
+// byTerms reports whether the search is part of a name alone, in the
+// default order with no filter but the author: patient_terms then holds
+// the page in order.
+func (q poolQuery) byTerms(page PatientPage) bool {
+	f := q.f
+	return q.search != nil && q.search.nameOnly && page.Sort == "add_time" && f.State == nil &&
+		f.DoctorID == nil && f.DiseaseID == nil && f.MediaFromID == nil &&
+		!f.AddTime.set() && !f.OrderTime.set() && !f.ReachTime.set()
+}
+
+// terms is the term's rows of the viewer's patients, in or out of the bin;
+// a query longer than a term is checked against the names themselves.
+func (q poolQuery) terms() *gorm.DB {
+	s := q.search
+	db := q.db.Model(&patientTerm{}).
+		Where("patient_terms.term = ? AND patient_terms.deleted = ?", s.term, q.f.Deleted)
+	if q.author != nil {
+		db = db.Where("patient_terms.author_id = ?", *q.author)
+	}
+	if !s.whole {
+		db = db.Joins("JOIN patients ON patients.id = patient_terms.patient_id").
+			Where(like("patients.name", "%"+escapeLike(q.f.Q)+"%"))
+	}
+	return db
+}
+
+func (q poolQuery) termsPage(page PatientPage) ([]Patient, int64, error) {
+	var total int64
+	if err := q.terms().Count(&total).Error; err != nil || int64(page.offset()) >= total {
+		return []Patient{}, total, err
+	}
+	var ids []uint64
+	err := q.terms().
+		Order(clause.OrderBy{Columns: []clause.OrderByColumn{
+			{Column: clause.Column{Table: "patient_terms", Name: "add_time"}, Desc: page.Desc},
+			{Column: clause.Column{Table: "patient_terms", Name: "patient_id"}, Desc: page.Desc},
+		}}).
+		Offset(page.offset()).Limit(page.PerPage).Pluck("patient_terms.patient_id", &ids).Error
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.byIDs(ids)
+	return rows, total, err
+}
+
+// --- the search ---
+
+// poolSearch is q resolved into the lookups that can answer it, each an
+// index range: part of a name through patient_terms, a whole WeChat id,
+// and for numbers a whole QQ number and a phone number whole or by its
+// last digits.
+type poolSearch struct {
+	term     string // the name term looked up
+	whole    bool   // the term is the whole query
+	nameOnly bool   // nothing but names can match: patient_terms alone answers
+	branches []*gorm.DB
+}
+
+// minPhoneTail is the fewest last digits a phone number is found by.
+const minPhoneTail = 4
+
+func newPoolSearch(db *gorm.DB, v Viewer, f PatientFilter, author *uint64) (poolSearch, error) {
+	s := poolSearch{}
+	var bin clause.Expression = clause.Eq{Column: "deleted_at", Value: nil}
+	if f.Deleted {
+		bin = clause.Neq{Column: "deleted_at", Value: nil}
+	}
+	fresh := func() *gorm.DB { return db.Session(&gorm.Session{NewDB: true}) }
+	// add is a lookup of patients, in the bin or not, of the author: no
+	// more ids than the page can use.
+	add := func(match clause.Expression) {
+		branch := fresh().Table("patients").Select("id AS pid").Where(bin).Where(match)
+		if author != nil {
+			branch = branch.Where(clause.Eq{Column: "author_id", Value: *author})
+		}
+		s.branches = append(s.branches, branch)
+	}
+	q := f.Q
+	if searchkey.IsNumber(q) {
+		digits := searchkey.Digits(q)
+		rev := searchkey.Reverse(digits)
+		switch {
+		case len(digits) < minPhoneTail:
+			add(clause.Eq{Column: "tel_rev", Value: rev})
+		case v.Can(PermPatientFullPhone) || author != nil && *author == v.UserID:
+			add(like("tel_rev", rev+"%"))
+		default:
+			// Numbers this viewer sees masked match only whole: a search
+			// by their tails would reveal the hidden digits.
+			add(clause.Eq{Column: "tel_rev", Value: rev})
+			add(clause.And(clause.Eq{Column: "author_id", Value: v.UserID}, like("tel_rev", rev+"%")))
+		}
+		add(clause.Eq{Column: "qq", Value: digits})
+		add(wechatEquals(db, q))
+		return s, nil
+	}
+	s.term, s.whole = searchkey.QueryTerm(q)
+	terms := fresh().Table("patient_terms").Select("patient_terms.patient_id AS pid").
+		Where(clause.Eq{Column: clause.Column{Table: "patient_terms", Name: "term"}, Value: s.term}).
+		Where(clause.Eq{Column: clause.Column{Table: "patient_terms", Name: "deleted"}, Value: f.Deleted})
+	if author != nil {
+		terms = terms.Where(clause.Eq{Column: clause.Column{Table: "patient_terms", Name: "author_id"}, Value: *author})
+	}
+	if !s.whole {
+		terms = terms.Joins("JOIN patients ON patients.id = patient_terms.patient_id").
+			Where(like("patients.name", "%"+escapeLike(q)+"%"))
+	}
+	s.branches = append(s.branches, terms)
+	// A WeChat id is free text too, and is found whole. Most queries match
+	// none, and patient_terms then answers alone.
+	if utf8.RuneCountInString(q) <= maxWechatRunes {
+		var hit []uint64
+		err := fresh().Table("patients").Where(bin).Where(wechatEquals(db, q)).Limit(1).Pluck("id", &hit).Error
+		if err != nil {
+			return s, err
+		}
+		if len(hit) > 0 {
+			add(wechatEquals(db, q))
+		}
+	}
+	s.nameOnly = len(s.branches) == 1
+	return s, nil
+}
+
+// wechatEquals compares WeChat ids whatever their case, as MySQL's
+// collation does; on SQLite through an index made the same way.
+func wechatEquals(db *gorm.DB, wechat string) clause.Expression {
+	if db.Dialector.Name() == "sqlite" {
+		return clause.Expr{SQL: "wechat = ? COLLATE NOCASE", Vars: []any{wechat}}
+	}
+	return clause.Eq{Column: "wechat", Value: wechat}
+}
+
+// maxWechatRunes matches the column.
+const maxWechatRunes = 64
+
+// join restricts db (on patients) to the ids the search matches: a derived
+// table of the union of its lookups, which the database builds first.
+func (s poolSearch) join(db *gorm.DB) *gorm.DB {
+	return db.Joins("JOIN (?) matched ON matched.pid = patients.id", s.union(db))
+}
+
+// union is the lookups' ids, each branch a derived table of its own: SQLite
+// does not take parenthesized SELECTs as members of a UNION.
+func (s poolSearch) union(db *gorm.DB) *gorm.DB {
+	all := s.branches[0]
+	for _, next := range s.branches[1:] {
+		all = db.Session(&gorm.Session{NewDB: true}).Raw("SELECT pid FROM (?) u1 UNION SELECT pid FROM (?) u2", all, next)
+	}
+	return all
 }

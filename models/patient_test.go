@@ -62,14 +62,6 @@ func TestSortWhitelist(t *testing.T) {
 	}
 }
 
-func TestSearchPhoneDigits(t *testing.T) {
-	for q, want := range map[string]string{"135 1234-6666": "13512346666", "+86 135": "86135", "张三": "", "a1": "", "12": "12"} {
-		if got := searchPhoneDigits(q); got != want {
-			t.Errorf("searchPhoneDigits(%q) = %q, want %q", q, got, want)
-		}
-	}
-}
-
 func TestScopeOfUnknownViewerMatchesNothing(t *testing.T) {
 	if (Viewer{}).patientScope() != scopeNone {
 		t.Error("the zero viewer must see nothing")

@@ -1,19 +1,24 @@
 package models
 
-import "strings"
+import (
+	"strings"
+
+	"crm/internal/searchkey"
+)
+
+// setTel sets the phone number and the columns derived from it.
+func (p *Patient) setTel(tel *string) {
+	p.Tel = tel
+	p.TelDigits = PhoneDigits(tel)
+	p.TelRev = searchkey.Reverse(p.TelDigits)
+}
 
 // PhoneDigits keeps the digits of a phone number.
 func PhoneDigits(tel *string) string {
 	if tel == nil {
 		return ""
 	}
-	var b strings.Builder
-	for _, r := range *tel {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return searchkey.Digits(*tel)
 }
 
 // TelFor is the phone number as this viewer may see it: whole for the

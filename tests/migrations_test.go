@@ -199,10 +199,7 @@ func TestSchemaIndexesAndCharset(t *testing.T) {
 			t.Fatal(err)
 		}
 		for table, indexes := range map[string][]string{
-			"patients": {"idx_patients_add_time_cover", "idx_patients_author_add_time", "idx_patients_state_add_time",
-				"idx_patients_tel_digits", "idx_patients_wechat", "idx_patients_qq", "idx_patients_name",
-				"idx_patients_order_time_cover", "idx_patients_reach_time_cover", "idx_patients_doctor_id",
-				"idx_patients_disease_id", "idx_patients_media_from_id", "idx_patients_deleted_at"},
+			"patients": {"idx_patients_add_time_cover", "idx_patients_qq", "idx_patients_deleted_at", "idx_patients_advisory_way"},
 			"users":    {"uq_users_username", "idx_users_role_id"},
 			"sessions": {"idx_sessions_user_id", "idx_sessions_created_at"},
 			"menus":    {"uq_menus_name", "idx_menus_parent_id"},
@@ -213,8 +210,43 @@ func TestSchemaIndexesAndCharset(t *testing.T) {
 				}
 			}
 		}
+		// The pool's indexes (migration 0012), column by column: the list's
+		// plans depend on their order.
+		for index, columns := range map[string]string{
+			"idx_patients_author_cover":    "author_id add_time deleted_at state doctor_id media_from_id disease_id order_time reach_time",
+			"idx_patients_state_sort":      "state add_time deleted_at author_id",
+			"idx_patients_doctor_sort":     "doctor_id add_time deleted_at author_id",
+			"idx_patients_media_sort":      "media_from_id add_time deleted_at author_id",
+			"idx_patients_disease_sort":    "disease_id add_time deleted_at author_id",
+			"idx_patients_sex_sort":        "sex add_time deleted_at author_id",
+			"idx_patients_age_sort":        "age add_time deleted_at author_id",
+			"idx_patients_name_sort":       "name add_time deleted_at author_id",
+			"idx_patients_order_time_sort": "order_time add_time deleted_at author_id state media_from_id doctor_id disease_id",
+			"idx_patients_reach_time_sort": "reach_time add_time deleted_at author_id state order_time media_from_id doctor_id disease_id",
+			"idx_patients_tel_rev":         "tel_rev add_time deleted_at author_id",
+		} {
+			if got := indexColumns(t, db, cfg.Database.Driver, "patients", index); got != columns {
+				t.Errorf("%s: (%s), want (%s)", index, got, columns)
+			}
+		}
+		for _, gone := range []string{"idx_patients_name", "idx_patients_tel_digits", "idx_patients_author_add_time",
+			"idx_patients_state_add_time", "idx_patients_order_time_cover", "idx_patients_reach_time_cover",
+			"idx_patients_doctor_id", "idx_patients_disease_id", "idx_patients_media_from_id"} {
+			if db.Migrator().HasIndex("patients", gone) {
+				t.Errorf("%s is replaced by 0012 and must be gone", gone)
+			}
+		}
+		wechat := map[string]string{"mysql": "idx_patients_wechat", "sqlite": "idx_patients_wechat_nocase"}[cfg.Database.Driver]
+		if !db.Migrator().HasIndex("patients", wechat) {
+			t.Errorf("patients lacks index %s", wechat)
+		}
 		if cfg.Database.Driver != "mysql" {
 			return
+		}
+		var termType string
+		db.Raw("SELECT column_type FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'patient_terms' AND column_name = 'term'").Scan(&termType)
+		if termType != "varbinary(12)" {
+			t.Errorf("patient_terms.term is %q, want varbinary(12): compared byte for byte, trailing spaces included", termType)
 		}
 		var nonUTF8 int64
 		db.Raw("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> ? AND table_collation <> 'utf8mb4_unicode_ci'", migrations.TableName).Scan(&nonUTF8)
@@ -272,4 +304,21 @@ func TestMigration0005KeepsGrantedPermissions(t *testing.T) {
 			}
 		}
 	})
+}
+
+// indexColumns lists an index's columns in order, space-separated.
+func indexColumns(t *testing.T, db *gorm.DB, driver, table, index string) string {
+	t.Helper()
+	var columns []string
+	var err error
+	if driver == "mysql" {
+		err = db.Raw("SELECT column_name FROM information_schema.statistics WHERE table_schema = DATABASE() "+
+			"AND table_name = ? AND index_name = ? ORDER BY seq_in_index", table, index).Scan(&columns).Error
+	} else {
+		err = db.Raw("SELECT name FROM pragma_index_info(?) ORDER BY seqno", index).Scan(&columns).Error
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(columns, " ")
 }

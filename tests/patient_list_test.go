@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"crm/models"
 )
@@ -88,7 +87,7 @@ func TestListPatientsSortWhitelist(t *testing.T) {
 		want := map[string]string{
 			"id": "1,2,3", "name": "2,1,3", "sex": "2,1,3", "age": "3,1,2", "add_time": "2,1,3", "addTime": "2,1,3",
 			"order_time": "2,1,3", "orderTime": "2,1,3", "reach_time": "1,2,3", "reachTime": "1,2,3",
-			"state": "3,1,2", "author_id": "1,2,3", "authorId": "1,2,3", "doctor_id": "1,2,3", "doctorId": "1,2,3",
+			"state": "3,1,2", "author_id": "2,1,3", "authorId": "2,1,3", // one author: ties go by add_time "doctor_id": "1,2,3", "doctorId": "1,2,3",
 			"disease_id": "2,1,3", "diseaseId": "2,1,3", "media_from_id": "2,3,1", "mediaFromId": "2,3,1",
 		}
 		for column, order := range want {
@@ -190,17 +189,26 @@ func TestListPatientsFilters(t *testing.T) {
 		wantIDs(t, list("reachTimeTo", "3599"))
 		wantIDs(t, list("state", "1", "doctor_id", "2", "add_time_to", "2000"), p2)
 		wantIDs(t, list("state", "1", "doctor_id", "1"))
-		// q: name, wechat and qq anywhere; phone digits (a manager sees them all).
+		// q: any part of a name; a WeChat id or QQ number whole; a phone
+		// number whole or by its last 4 or more digits (a manager sees them all).
 		wantIDs(t, list("q", "张三"), p1, p2)
 		wantIDs(t, list("q", "三丰"), p2)
+		wantIDs(t, list("q", "张三丰"), p2)
 		wantIDs(t, list("q", "WX_ZSF"), p2)
-		wantIDs(t, list("q", "8866"), p3)
-		wantIDs(t, list("q", "1111"), p1)
+		wantIDs(t, list("q", "wx_zs"))
+		wantIDs(t, list("q", "88886666"), p3)
+		wantIDs(t, list("q", "8866"))
+		wantIDs(t, list("q", "2222"), p1)
+		wantIDs(t, list("q", "12222"), p1)
+		wantIDs(t, list("q", "1111"))
+		wantIDs(t, list("q", "222"))
 		wantIDs(t, list("q", "135-1111-2222"), p1)
 		// Wildcards are literal.
 		wantIDs(t, list("q", "%"), p4)
 		wantIDs(t, list("q", "0%_"), p4)
-		wantIDs(t, list("q", "_"), p2, p4)
+		wantIDs(t, list("q", "五100%_"), p4) // longer than a term: checked against the name
+		wantIDs(t, list("q", "五100%x"))
+		wantIDs(t, list("q", "_"), p4)
 		// count=1 honours the filters and returns nothing else.
 		wantJSON(t, list("count", "1", "q", "张"), `{"count": 2}`)
 		wantJSON(t, list("count", "0", "state", "2", "per_page", "1"), fmt.Sprintf(`{"patient_data": [%s], "count": 1, "page": 1, "per_page": 1}`,
@@ -246,8 +254,8 @@ func TestListPatientsDataScope(t *testing.T) {
 		wantError(t, e.call(t, "GET", api+"/patient/", query("token", registrar.token)), 48001, "用户没有权限")
 		wantError(t, e.call(t, "GET", api+"/patient/"), 41001, "缺少token参数")
 
-		// Soft-deleted patients are not listed or counted.
-		e.db.Model(&models.Patient{}).Where("id = ?", a1).Update("deleted_at", time.Now())
+		// Patients in the recycle bin are not listed or counted.
+		wantJSON(t, e.call(t, "DELETE", api+"/patient/"+a1+"/", form("token", manager.token)), `{"deleted": true}`)
 		wantIDs(t, e.call(t, "GET", api+"/patient/", query("token", alice.token)), a2)
 		wantJSON(t, e.call(t, "GET", api+"/patient/", query("token", manager.token, "count", "1")), `{"count": 3}`)
 	})
@@ -304,14 +312,17 @@ func TestListPatientsPhoneMasking(t *testing.T) {
 		if ids := search(supervisor.token, "+135-1234-6666"); strings.Join(ids, ",") != mobile {
 			t.Errorf("formatting does not matter: %v", ids)
 		}
-		if ids := search(supervisor.token, "0000111"); strings.Join(ids, ",") != own {
-			t.Errorf("own numbers match partially: %v", ids)
+		if ids := search(supervisor.token, "0001111"); strings.Join(ids, ",") != own {
+			t.Errorf("own numbers match by their last digits: %v", ids)
 		}
-		if ids := search(alice.token, "1234"); strings.Join(ids, ",") != mobile {
-			t.Errorf("the author searches its own numbers partially: %v", ids)
+		if ids := search(alice.token, "6666"); strings.Join(ids, ",") != mobile {
+			t.Errorf("the author searches its own numbers by their last digits: %v", ids)
 		}
-		if ids := search(manager.token, "8888"); strings.Join(ids, ",") != short+","+landline {
-			t.Errorf("a manager searches all numbers partially: %v", ids)
+		if ids := search(alice.token, "1234"); len(ids) != 0 {
+			t.Errorf("digits from the middle of a number match nothing: %v", ids)
+		}
+		if ids := search(manager.token, "9999"); strings.Join(ids, ",") != short+","+landline {
+			t.Errorf("a manager searches all numbers by their last digits: %v", ids)
 		}
 	})
 }

@@ -44,6 +44,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0009_report_permissions", Migrate: grantReports},
 		{ID: "0010_report_indexes", Migrate: reportIndexes},
 		{ID: "0011_legacy_import", Migrate: prepareLegacyImport},
+		{ID: "0012_patient_pool_indexes", Migrate: patientPoolIndexes},
 	}
 }
 
