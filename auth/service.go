@@ -11,6 +11,7 @@ import (
 
 	"crm/apierr"
 	"crm/config"
+	"crm/internal/memo"
 	"crm/models"
 )
 
@@ -23,9 +24,16 @@ type Service struct {
 	window    time.Duration
 	now       func() time.Time
 	log       *slog.Logger
+	// sessions serves the per-request session check from memory; changes
+	// bump changes (after they commit), so they apply to the next request.
+	sessions *memo.Cache[uint64, models.SessionView]
+	changes  *memo.Generation
 }
 
-func NewService(db *gorm.DB, cfg config.Auth, secret []byte, now func() time.Time, log *slog.Logger) (*Service, error) {
+// NewService builds the service; changes is the generation of the caches
+// of sessions, users, roles and menus, which the service bumps when it
+// refreshes or ends a session.
+func NewService(db *gorm.DB, cfg config.Auth, secret []byte, changes *memo.Generation, now func() time.Time, log *slog.Logger) (*Service, error) {
 	tokens, err := NewTokens(secret, cfg, now)
 	if err != nil {
 		return nil, err
@@ -42,8 +50,14 @@ func NewService(db *gorm.DB, cfg config.Auth, secret []byte, now func() time.Tim
 		window:    cfg.RefreshWindow,
 		now:       now,
 		log:       log,
+		sessions:  memo.New[uint64, models.SessionView](changes, sessionCacheSize, cfg.CacheTTL, now),
+		changes:   changes,
 	}, nil
 }
+
+// sessionCacheSize bounds the sessions kept in memory: far more than a
+// clinic has logged in at once, a few hundred bytes each.
+const sessionCacheSize = 10_000
 
 // Now is the service's clock, for writes that record when they happened.
 func (s *Service) Now() time.Time { return s.now() }
@@ -133,6 +147,7 @@ func (s *Service) Refresh(ctx context.Context, raw string, client Client) (strin
 	}
 	jti := NewJTI()
 	err = models.RotateSession(ctx, s.db, session, claims.ID, jti, client.Address, now)
+	s.changes.Bump() // the presented token, or the whole session, stops working
 	if errors.Is(err, models.ErrRefreshReused) {
 		s.log.Warn("refresh token reused; session revoked", "user_id", userID, "session_id", session.ID)
 		return "", apierr.ErrInvalidToken
@@ -149,7 +164,9 @@ func (s *Service) Logout(ctx context.Context, raw string, client Client) error {
 	if err != nil {
 		return err
 	}
-	if err := models.RevokeSession(ctx, s.db, session.ID, models.RevokedByLogout, client.Address, s.now()); err != nil {
+	err = models.RevokeSession(ctx, s.db, session.ID, models.RevokedByLogout, client.Address, s.now())
+	s.changes.Bump()
+	if err != nil {
 		return err
 	}
 	s.log.Info("logout", "user_id", session.UserID, "session_id", session.ID)
@@ -172,7 +189,13 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (models.Viewer, 
 		return models.Viewer{}, apierr.ErrInvalidToken
 	}
 	userID, _ := claims.UserID() // Validate already checked it
-	return models.ActiveViewer(ctx, s.db, claims.SessionID, userID, claims.ID)
+	view, err := s.sessions.Get(ctx, claims.SessionID, func(ctx context.Context) (models.SessionView, error) {
+		return models.LoadSessionView(ctx, s.db, claims.SessionID)
+	})
+	if err != nil {
+		return models.Viewer{}, err
+	}
+	return view.ActiveViewer(userID, claims.ID)
 }
 
 // currentSession is the live session whose current token raw is, expired

@@ -74,6 +74,10 @@ type Auth struct {
 	BcryptConcurrency int           `mapstructure:"bcrypt_concurrency"`
 	BcryptMaxWait     time.Duration `mapstructure:"bcrypt_max_wait"`
 	Throttle          Throttle      `mapstructure:"login_throttle"`
+	// CacheTTL bounds how long a session, its user and role (and a role's
+	// menu) are served from memory. Changes made through this process take
+	// effect on the next request; changes made elsewhere within CacheTTL.
+	CacheTTL time.Duration `mapstructure:"cache_ttl"`
 }
 
 // Throttle is a token bucket per key: Burst attempts at once, then one more
@@ -135,6 +139,7 @@ func Default() Config {
 			BcryptCost:        10,
 			BcryptConcurrency: 0,
 			BcryptMaxWait:     3 * time.Second,
+			CacheTTL:          time.Second,
 			Throttle: Throttle{
 				UsernameBurst: 5,
 				UsernameEvery: time.Minute,
@@ -248,6 +253,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.BcryptConcurrency < 0 {
 		add("auth.bcrypt_concurrency must be 0 (one per CPU) or more")
+	}
+	if c.Auth.CacheTTL < 0 || c.Auth.CacheTTL > time.Minute {
+		add("auth.cache_ttl must be between 0 (no cache) and 1m")
 	}
 	t := c.Auth.Throttle
 	if t.UsernameBurst < 1 || t.AddressBurst < 1 || t.UsernameEvery <= 0 || t.AddressEvery <= 0 {

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"regexp"
 	"strconv"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"crm/internal/memo"
 	"crm/middleware"
 	"crm/models"
 )
@@ -15,6 +17,14 @@ import (
 type MenuController struct {
 	DB  *gorm.DB
 	Now func() time.Time
+	// byRole keeps each role's menu tree in memory (see memo): every page
+	// of the frontend asks for it.
+	byRole *memo.Cache[uint64, []models.MenuNode]
+}
+
+// NewMenuController caches menus for up to ttl, or until changes is bumped.
+func NewMenuController(db *gorm.DB, now func() time.Time, changes *memo.Generation, ttl time.Duration) MenuController {
+	return MenuController{DB: db, Now: now, byRole: memo.New[uint64, []models.MenuNode](changes, 1000, ttl, now)}
 }
 
 type menuDataJSON struct {
@@ -27,7 +37,9 @@ func (m MenuController) Mine(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, err := models.MenuTree(c.Request.Context(), m.DB, viewer)
+	tree, err := m.byRole.Get(c.Request.Context(), viewer.RoleID, func(ctx context.Context) ([]models.MenuNode, error) {
+		return models.MenuTree(ctx, m.DB, viewer.RoleID)
+	})
 	if err != nil {
 		return nil, err
 	}

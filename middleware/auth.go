@@ -8,6 +8,7 @@ import (
 
 	"crm/apierr"
 	"crm/auth"
+	"crm/internal/memo"
 	"crm/models"
 )
 
@@ -72,5 +73,16 @@ func Require(p models.Permission) gin.HandlerFunc {
 			return
 		}
 		c.Next()
+	}
+}
+
+// RetireCachedAccess bumps the generation of the cached sessions, users,
+// roles and menus after the handler has run, and so after its transaction
+// has committed or rolled back: a request that lowered a role, disabled a
+// user or ended sessions is followed by requests that see it.
+func RetireCachedAccess(changes *memo.Generation) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		changes.Bump()
 	}
 }

@@ -29,14 +29,14 @@ type MenuNode struct {
 	Children []Menu
 }
 
-// MenuTree returns the viewer's two-level menu in configured order, built
-// in memory from one query so the cost does not grow with the tree. A child
+// MenuTree returns a role's two-level menu in configured order, built in
+// memory from one query so the cost does not grow with the tree. A child
 // whose parent the role does not see is left out rather than promoted.
-func MenuTree(ctx context.Context, db *gorm.DB, v Viewer) ([]MenuNode, error) {
+func MenuTree(ctx context.Context, db *gorm.DB, roleID uint64) ([]MenuNode, error) {
 	var rows []Menu
 	err := db.WithContext(ctx).
 		Joins("JOIN role_menus ON role_menus.menu_id = menus.id").
-		Where("role_menus.role_id = ?", v.RoleID).
+		Where("role_menus.role_id = ?", roleID).
 		Order("menus.sort_order, menus.id").
 		Find(&rows).Error
 	if err != nil {

@@ -66,24 +66,63 @@ func RecordLoginFailure(ctx context.Context, db *gorm.DB, userID *uint64, userna
 // must not tell them apart to the client.
 var ErrSessionInvalid = apierr.ErrInvalidToken
 
-// ActiveViewer is the per-request check: the session exists, is not
-// revoked, still belongs to the token's user and holds this token id, and
-// the user is enabled. Two primary-key lookups, so disabling a user or
-// revoking a session takes effect on the next request.
-func ActiveViewer(ctx context.Context, db *gorm.DB, sessionID, userID uint64, jti string) (Viewer, error) {
-	db = db.WithContext(ctx)
-	s, err := findSession(db, sessionID)
-	if err != nil {
-		return Viewer{}, err
+// SessionView is a session with what a request needs of its user and
+// role, read in one query by primary keys.
+type SessionView struct {
+	SessionID   uint64
+	UserID      uint64
+	CurrentJTI  string
+	Revoked     bool
+	Username    string
+	DisplayName string
+	Enabled     bool
+	RoleID      uint64
+	RoleKey     string
+	Permissions PermissionSet
+}
+
+// LoadSessionView reads a session, its user and the user's role;
+// ErrSessionInvalid if any of them is gone.
+func LoadSessionView(ctx context.Context, db *gorm.DB, sessionID uint64) (SessionView, error) {
+	var row struct {
+		SessionID   uint64
+		UserID      uint64
+		CurrentJTI  string
+		RevokedAt   *time.Time
+		Username    string
+		DisplayName string
+		Enabled     bool
+		RoleID      uint64
+		RoleKey     string
+		Permissions PermissionSet
 	}
-	if s.RevokedAt != nil || s.UserID != userID || s.CurrentJTI != jti {
+	err := db.WithContext(ctx).Table("sessions").
+		Select("sessions.id AS session_id, sessions.user_id, sessions.current_jti, sessions.revoked_at, "+
+			"users.username, users.display_name, users.enabled, users.role_id, roles.role_key, roles.permissions").
+		Joins("JOIN users ON users.id = sessions.user_id").
+		Joins("JOIN roles ON roles.id = users.role_id").
+		Where("sessions.id = ?", sessionID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return SessionView{}, ErrSessionInvalid
+	}
+	if err != nil {
+		return SessionView{}, err
+	}
+	return SessionView{SessionID: row.SessionID, UserID: row.UserID, CurrentJTI: row.CurrentJTI, Revoked: row.RevokedAt != nil,
+		Username: row.Username, DisplayName: row.DisplayName, Enabled: row.Enabled, RoleID: row.RoleID,
+		RoleKey: row.RoleKey, Permissions: row.Permissions}, nil
+}
+
+// ActiveViewer is the per-request check: the session is not revoked,
+// still belongs to the token's user and holds this token id, and the user
+// is enabled.
+func (s SessionView) ActiveViewer(userID uint64, jti string) (Viewer, error) {
+	if s.Revoked || s.UserID != userID || s.CurrentJTI != jti || !s.Enabled {
 		return Viewer{}, ErrSessionInvalid
 	}
-	u, err := enabledUser(db, userID)
-	if err != nil {
-		return Viewer{}, err
-	}
-	return u.Viewer(s.ID), nil
+	u := User{ID: s.UserID, Username: s.Username, DisplayName: s.DisplayName, RoleID: s.RoleID,
+		Role: Role{ID: s.RoleID, Key: s.RoleKey, Permissions: s.Permissions}}
+	return u.Viewer(s.SessionID), nil
 }
 
 // RefreshableSession checks what a refresh (or a 42001 answer) needs: the

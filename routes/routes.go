@@ -18,6 +18,7 @@ import (
 	"crm/auth"
 	"crm/config"
 	"crm/controllers"
+	"crm/internal/memo"
 	"crm/middleware"
 	"crm/models"
 )
@@ -33,6 +34,9 @@ type Deps struct {
 	Log    *slog.Logger
 	Auth   *auth.Service
 	Clock  func() time.Time
+	// Changes retires what the caches of sessions, users, roles and menus
+	// hold; the routes that change those bump it.
+	Changes *memo.Generation
 }
 
 // NewDeps completes the dependencies from a migrated database: the JWT
@@ -49,11 +53,12 @@ func NewDeps(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		}
 		secret = stored
 	}
-	svc, err := auth.NewService(db, cfg.Auth, []byte(secret), now, log)
+	changes := &memo.Generation{}
+	svc, err := auth.NewService(db, cfg.Auth, []byte(secret), changes, now, log)
 	if err != nil {
 		return Deps{}, err
 	}
-	return Deps{Config: cfg, DB: db, Log: log, Auth: svc, Clock: now}, nil
+	return Deps{Config: cfg, DB: db, Log: log, Auth: svc, Clock: now, Changes: changes}, nil
 }
 
 // New builds the HTTP handler.
@@ -95,7 +100,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 
 	health := controllers.HealthController{DB: d.DB}
 	tokens := controllers.TokenController{Auth: d.Auth}
-	menus := controllers.MenuController{DB: d.DB, Now: d.Clock}
+	menus := controllers.NewMenuController(d.DB, d.Clock, d.Changes, d.Config.Auth.CacheTTL)
 	users := controllers.UserController{DB: d.DB, Auth: d.Auth}
 	roles := controllers.RoleController{DB: d.DB, Now: d.Clock}
 	oplog := controllers.OpLogController{DB: d.DB}
@@ -120,10 +125,16 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user := api.Group("", middleware.Authenticate(d.Auth))
 	can := middleware.Require
 
-	user.GET("/menu", h(menus.Mine))                      // any authenticated user: the menu follows the role
-	user.GET("/me", h(users.Me))                          // any authenticated user
-	user.POST("/me/password", h(users.ChangeOwnPassword)) // any authenticated user; needs the old password
-	user.GET("/permission", h(roles.Permissions))         // any authenticated user: the keys and what they mean
+	// Writes to staff, roles and menus (and a password change, which ends
+	// the user's other sessions) retire the cached sessions, users, roles
+	// and menus once they have committed: the change applies to the very
+	// next request here, and within auth.cache_ttl on other replicas.
+	changesAccess := middleware.RetireCachedAccess(d.Changes)
+
+	user.GET("/menu", h(menus.Mine))                                     // any authenticated user: the menu follows the role
+	user.GET("/me", h(users.Me))                                         // any authenticated user
+	user.POST("/me/password", changesAccess, h(users.ChangeOwnPassword)) // any authenticated user; needs the old password
+	user.GET("/permission", h(roles.Permissions))                        // any authenticated user: the keys and what they mean
 
 	// Patients. Every {id} route finds the patient within the caller's
 	// data scope (46001 outside it); finer rules (others' patients,
@@ -154,18 +165,18 @@ func Engine(d Deps) (*gin.Engine, error) {
 	// Staff, roles, menus. The models refuse what would raise anyone above
 	// the caller's own permissions.
 	user.GET("/user", can(models.PermUserManage), h(users.List))
-	user.POST("/user", can(models.PermUserManage), h(users.Create))
-	user.PATCH("/user/:id", can(models.PermUserManage), h(users.Update))
-	user.DELETE("/user/:id", can(models.PermUserManage), h(users.Delete))
-	user.POST("/user/:id/password", can(models.PermUserManage), h(users.ResetPassword))
+	user.POST("/user", can(models.PermUserManage), changesAccess, h(users.Create))
+	user.PATCH("/user/:id", can(models.PermUserManage), changesAccess, h(users.Update))
+	user.DELETE("/user/:id", can(models.PermUserManage), changesAccess, h(users.Delete))
+	user.POST("/user/:id/password", can(models.PermUserManage), changesAccess, h(users.ResetPassword))
 	user.GET("/role", can(models.PermRoleManage), h(roles.List))
-	user.POST("/role", can(models.PermRoleManage), h(roles.Create))
-	user.PATCH("/role/:id", can(models.PermRoleManage), h(roles.Update))
-	user.DELETE("/role/:id", can(models.PermRoleManage), h(roles.Delete))
+	user.POST("/role", can(models.PermRoleManage), changesAccess, h(roles.Create))
+	user.PATCH("/role/:id", can(models.PermRoleManage), changesAccess, h(roles.Update))
+	user.DELETE("/role/:id", can(models.PermRoleManage), changesAccess, h(roles.Delete))
 	user.GET("/menus", can(models.PermMenuManage), h(menus.Tree))
-	user.POST("/menus", can(models.PermMenuManage), h(menus.Create))
-	user.PATCH("/menus/:id", can(models.PermMenuManage), h(menus.Update))
-	user.DELETE("/menus/:id", can(models.PermMenuManage), h(menus.Delete))
+	user.POST("/menus", can(models.PermMenuManage), changesAccess, h(menus.Create))
+	user.PATCH("/menus/:id", can(models.PermMenuManage), changesAccess, h(menus.Update))
+	user.DELETE("/menus/:id", can(models.PermMenuManage), changesAccess, h(menus.Delete))
 
 	// Figures, in the clinic's calendar and the caller's data scope.
 	user.GET("/dashboard", can(models.PermPatientList), h(reports.Dashboard))
