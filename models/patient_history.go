@@ -188,7 +188,7 @@ func InsertPatients(tx *gorm.DB, patients []Patient) error {
 	for i := range patients {
 		patients[i].setTel(patients[i].Tel)
 	}
-	if err := tx.Omit("DeletedAt").CreateInBatches(patients, importInsertRows).Error; err != nil {
+	if err := tx.CreateInBatches(patients, importInsertRows).Error; err != nil {
 		return err
 	}
 	return syncDerivedBatch(tx, patients)
