@@ -31,6 +31,8 @@ Commands:
              list the accounts (--legacy-hash: those still on a password hash imported from the old backend)
   import-legacy --from DSN [--dry-run] [--merge] [--menus] [--advisory-ways "1=商务通,2=电话"] [--orphan-author NAME]
              import the old PHP backend's MySQL database (see the README)
+  reindex    recompute the counts, name terms and phone tails derived from the patients
+             (the server keeps them itself; after editing patients with SQL, run this with the servers stopped)
   healthcheck
              exit 0 if the local server answers /readyz (for container health checks)
 
@@ -97,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = userCommand(ctx, cfg, log, rest, stdin, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(ctx, cfg)
+	case "reindex":
+		err = reindex(ctx, cfg, log, stdout, stderr)
 	case "import-legacy":
 		err = importLegacy(ctx, cfg, log, rest, stdout, stderr)
 	case "help":

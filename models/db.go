@@ -95,13 +95,17 @@ func sqliteDSN(path string) (string, error) {
 }
 
 // mysqlDSN enforces what the schema assumes whatever the operator wrote:
-// utf8mb4 (Chinese text byte-exact), DATETIME scanned into time.Time in UTC.
+// utf8mb4 (Chinese text byte-exact), DATETIME scanned into time.Time in UTC,
+// arguments interpolated by the driver.
 func mysqlDSN(dsn string) (string, error) {
 	parsed, err := mysqldriver.ParseDSN(dsn)
 	if err != nil {
 		return "", errors.New("database.dsn is not a valid MySQL DSN (user:pass@tcp(host:3306)/dbname)")
 	}
 	parsed.ParseTime = true
+	// Arguments are escaped by the driver and sent with the statement: one
+	// round trip per statement instead of prepare, execute and close.
+	parsed.InterpolateParams = true
 	parsed.Loc = time.UTC
 	parsed.Collation = "utf8mb4_unicode_ci"
 	if parsed.Timeout == 0 {

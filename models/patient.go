@@ -244,19 +244,46 @@ func applyStateRules(v Viewer, before Patient, p *Patient, now time.Time) error 
 	return nil
 }
 
-// checkPatientReferences checks the dictionary ids of p; ids the patient
-// already had stay acceptable even if their entry has since been disabled.
+// checkPatientReferences checks the dictionary ids of p, and its advisory
+// way, in one query: ids must exist and be enabled, but an id the patient
+// already had stays acceptable after its entry is disabled; an advisory
+// way is free text, refused only when it names a disabled entry.
 func checkPatientReferences(tx *gorm.DB, before, p Patient) error {
-	same := func(a, b *uint64) bool { return a != nil && b != nil && *a == *b }
-	err := checkReferences(tx,
-		dictionaryRef{field: "disease_id", model: &Disease{}, id: p.DiseaseID, unchanged: same(before.DiseaseID, p.DiseaseID)},
-		dictionaryRef{field: "media_from_id", model: &MediaChannel{}, id: p.MediaFromID, unchanged: same(before.MediaFromID, p.MediaFromID)},
-		dictionaryRef{field: "doctor_id", model: &Doctor{}, id: p.DoctorID, unchanged: same(before.DoctorID, p.DoctorID)},
-	)
+	wayChanged := !sameValue(before.AdvisoryWay, p.AdvisoryWay)
+	if p.DiseaseID == nil && p.MediaFromID == nil && p.DoctorID == nil && (p.AdvisoryWay == nil || !wayChanged) {
+		return nil
+	}
+	var found struct {
+		Disease, Media, Doctor *bool // nil: no such entry
+		DisabledWays           int64
+	}
+	err := tx.Raw("SELECT (SELECT enabled FROM diseases WHERE id = ?) AS disease, "+
+		"(SELECT enabled FROM media_channels WHERE id = ?) AS media, "+
+		"(SELECT enabled FROM doctors WHERE id = ?) AS doctor, "+
+		"(SELECT COUNT(*) FROM advisory_ways WHERE name = ? AND enabled = ?) AS disabled_ways",
+		p.DiseaseID, p.MediaFromID, p.DoctorID, p.AdvisoryWay, false).Scan(&found).Error
 	if err != nil {
 		return err
 	}
-	return checkAdvisoryWay(tx, p.AdvisoryWay, sameValue(before.AdvisoryWay, p.AdvisoryWay))
+	same := func(a, b *uint64) bool { return a != nil && b != nil && *a == *b }
+	for _, ref := range []struct {
+		field     string
+		id        *uint64
+		enabled   *bool
+		unchanged bool
+	}{
+		{"disease_id", p.DiseaseID, found.Disease, same(before.DiseaseID, p.DiseaseID)},
+		{"media_from_id", p.MediaFromID, found.Media, same(before.MediaFromID, p.MediaFromID)},
+		{"doctor_id", p.DoctorID, found.Doctor, same(before.DoctorID, p.DoctorID)},
+	} {
+		if ref.id != nil && (ref.enabled == nil || !*ref.enabled && !ref.unchanged) {
+			return apierr.Invalid(ref.field)
+		}
+	}
+	if wayChanged && found.DisabledWays > 0 {
+		return apierr.Invalid("advisory_way")
+	}
+	return nil
 }
 
 // FindPatient returns a patient the viewer may see; 46001 otherwise, also

@@ -41,6 +41,25 @@ func (f PatientFilter) counted() bool {
 		!f.OrderTime.set() && !f.ReachTime.set()
 }
 
+// facet is the one dictionary filter of f when nothing but the author and
+// the bin narrows it further: patient_facets then holds its total.
+func (f PatientFilter) facet() (facet int8, value uint64, ok bool) {
+	if f.Q != "" || f.State != nil || f.AddTime.set() || f.OrderTime.set() || f.ReachTime.set() {
+		return 0, 0, false
+	}
+	n := 0
+	for _, d := range []struct {
+		facet int8
+		id    *uint64
+	}{{facetDoctor, f.DoctorID}, {facetMedia, f.MediaFromID}, {facetDisease, f.DiseaseID}} {
+		if d.id != nil {
+			n++
+			facet, value = d.facet, *d.id
+		}
+	}
+	return facet, value, n == 1
+}
+
 // PatientSort is a column of the sort whitelist; only PatientSortColumn
 // makes one from client input.
 type PatientSort string
@@ -125,7 +144,7 @@ func ListPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter, p
 	case q.byTerms(page):
 		return q.termsPage(page)
 	}
-	total, err := q.countAll()
+	total, err := q.total()
 	if err != nil || int64(page.offset()) >= total {
 		return []Patient{}, total, err
 	}
@@ -144,14 +163,13 @@ func CountPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter) 
 	}
 	switch {
 	case f.counted():
-		days, err := q.days()
-		return sumDays(days), err
+		return q.countedTotal()
 	case q.byTerms(PatientPage{Sort: DefaultPatientSort}):
 		var n int64
 		err := q.terms().Count(&n).Error
 		return n, err
 	}
-	return q.countAll()
+	return q.total()
 }
 
 // visiblePatients is every patient the viewer may see that f selects, as
@@ -249,8 +267,18 @@ func (q poolQuery) patients() *gorm.DB {
 	return db
 }
 
-func (q poolQuery) countAll() (int64, error) {
+// total is the number of rows q selects: from patient_facets for a lone
+// dictionary filter, else counted in the indexes.
+func (q poolQuery) total() (int64, error) {
 	var n int64
+	if facet, value, ok := q.f.facet(); ok {
+		db := q.db.Model(&patientFacet{}).Where("deleted = ? AND facet = ? AND value = ?", q.f.Deleted, facet, value)
+		if q.author != nil {
+			db = db.Where("author_id = ?", *q.author)
+		}
+		err := db.Select("COALESCE(SUM(n), 0)").Scan(&n).Error
+		return n, err
+	}
 	err := q.patients().Count(&n).Error
 	return n, err
 }
@@ -307,10 +335,20 @@ func sumDays(days []dayCount) int64 {
 	return n
 }
 
-// days lists, oldest first, the days that hold patients of a counted
-// filter and how many each holds. An add_time range cuts its first and
-// last day short: those two are counted from the index.
-func (q poolQuery) days() ([]dayCount, error) {
+// countedTotal is the total of a counted filter; the database adds up its
+// days, so one row comes back instead of one per day.
+func (q poolQuery) countedTotal() (int64, error) {
+	if q.f.AddTime.set() {
+		days, err := q.days()
+		return sumDays(days), err
+	}
+	var total int64
+	err := q.countRows().Select("COALESCE(SUM(n), 0)").Scan(&total).Error
+	return total, err
+}
+
+// countRows are the patient_counts rows of a counted filter.
+func (q poolQuery) countRows() *gorm.DB {
 	author, state := allAuthors, allStates
 	if q.author != nil {
 		author = *q.author
@@ -318,8 +356,14 @@ func (q poolQuery) days() ([]dayCount, error) {
 	if q.f.State != nil {
 		state = *q.f.State
 	}
-	db := q.db.Model(&patientCount{}).Select("day", "n").
-		Where("deleted = ? AND author_id = ? AND state = ? AND n <> 0", q.f.Deleted, author, state)
+	return q.db.Model(&patientCount{}).Where("deleted = ? AND author_id = ? AND state = ?", q.f.Deleted, author, state)
+}
+
+// days lists, oldest first, the days that hold patients of a counted
+// filter and how many each holds. An add_time range cuts its first and
+// last day short: those two are counted from the index.
+func (q poolQuery) days() ([]dayCount, error) {
+	db := q.countRows().Select("day", "n").Where("n <> 0")
 	r := q.f.AddTime
 	if r.From != nil {
 		db = db.Where("day >= ?", dayOf(*r.From))
@@ -350,19 +394,25 @@ func (q poolQuery) days() ([]dayCount, error) {
 }
 
 // countedPage is a page of a counted filter. In the default order, the
-// counts per day tell on which day the page starts, so a deep page skips
-// only the rows of that day rather than every row before it.
+// counts per day tell on which day a deep page starts, so it skips only the
+// rows of that day rather than every row before it.
 func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
-	days, err := q.days()
-	if err != nil {
-		return nil, 0, err
+	offset := page.offset()
+	seek := page.Sort == "add_time" && offset >= seekFromOffset
+	var days []dayCount
+	var total int64
+	var err error
+	if seek {
+		days, err = q.days()
+		total = sumDays(days)
+	} else {
+		total, err = q.countedTotal()
 	}
-	total, offset := sumDays(days), page.offset()
-	if int64(offset) >= total {
-		return []Patient{}, total, nil
+	if err != nil || int64(offset) >= total {
+		return []Patient{}, total, err
 	}
 	query := q.patients()
-	if page.Sort == "add_time" && offset >= seekFromOffset && days[0].Day >= 0 {
+	if seek && days[0].Day >= 0 {
 		day, before := seekDay(days, int64(offset), page.Desc)
 		offset -= int(before)
 		if page.Desc {

@@ -69,16 +69,10 @@ var ErrSessionInvalid = apierr.ErrInvalidToken
 // SessionView is a session with what a request needs of its user and
 // role, read in one query by primary keys.
 type SessionView struct {
-	SessionID   uint64
-	UserID      uint64
-	CurrentJTI  string
-	Revoked     bool
-	Username    string
-	DisplayName string
-	Enabled     bool
-	RoleID      uint64
-	RoleKey     string
-	Permissions PermissionSet
+	CurrentJTI string
+	Revoked    bool
+	Enabled    bool
+	Viewer     Viewer // the session's user as it acts, but for its address
 }
 
 // LoadSessionView reads a session, its user and the user's role;
@@ -108,21 +102,20 @@ func LoadSessionView(ctx context.Context, db *gorm.DB, sessionID uint64) (Sessio
 	if err != nil {
 		return SessionView{}, err
 	}
-	return SessionView{SessionID: row.SessionID, UserID: row.UserID, CurrentJTI: row.CurrentJTI, Revoked: row.RevokedAt != nil,
-		Username: row.Username, DisplayName: row.DisplayName, Enabled: row.Enabled, RoleID: row.RoleID,
-		RoleKey: row.RoleKey, Permissions: row.Permissions}, nil
+	u := User{ID: row.UserID, Username: row.Username, DisplayName: row.DisplayName, RoleID: row.RoleID,
+		Role: Role{ID: row.RoleID, Key: row.RoleKey, Permissions: row.Permissions}}
+	return SessionView{CurrentJTI: row.CurrentJTI, Revoked: row.RevokedAt != nil, Enabled: row.Enabled,
+		Viewer: u.Viewer(row.SessionID)}, nil
 }
 
 // ActiveViewer is the per-request check: the session is not revoked,
 // still belongs to the token's user and holds this token id, and the user
 // is enabled.
 func (s SessionView) ActiveViewer(userID uint64, jti string) (Viewer, error) {
-	if s.Revoked || s.UserID != userID || s.CurrentJTI != jti || !s.Enabled {
+	if s.Revoked || s.Viewer.UserID != userID || s.CurrentJTI != jti || !s.Enabled {
 		return Viewer{}, ErrSessionInvalid
 	}
-	u := User{ID: s.UserID, Username: s.Username, DisplayName: s.DisplayName, RoleID: s.RoleID,
-		Role: Role{ID: s.RoleID, Key: s.RoleKey, Permissions: s.Permissions}}
-	return u.Viewer(s.SessionID), nil
+	return s.Viewer, nil
 }
 
 // RefreshableSession checks what a refresh (or a 42001 answer) needs: the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -213,16 +214,16 @@ func TestSchemaIndexesAndCharset(t *testing.T) {
 		// The pool's indexes (migration 0012), column by column: the list's
 		// plans depend on their order.
 		for index, columns := range map[string]string{
-			"idx_patients_author_cover":    "author_id add_time deleted_at state doctor_id media_from_id disease_id order_time reach_time",
-			"idx_patients_state_sort":      "state add_time deleted_at author_id",
-			"idx_patients_doctor_sort":     "doctor_id add_time deleted_at author_id",
-			"idx_patients_media_sort":      "media_from_id add_time deleted_at author_id",
-			"idx_patients_disease_sort":    "disease_id add_time deleted_at author_id",
-			"idx_patients_sex_sort":        "sex add_time deleted_at author_id",
-			"idx_patients_age_sort":        "age add_time deleted_at author_id",
-			"idx_patients_name_sort":       "name add_time deleted_at author_id",
-			"idx_patients_order_time_sort": "order_time add_time deleted_at author_id state media_from_id doctor_id disease_id",
-			"idx_patients_reach_time_sort": "reach_time add_time deleted_at author_id state order_time media_from_id doctor_id disease_id",
+			"idx_patients_author_cover":    "author_id add_time id deleted_at state doctor_id media_from_id disease_id order_time reach_time",
+			"idx_patients_state_sort":      "state add_time id deleted_at author_id",
+			"idx_patients_doctor_sort":     "doctor_id add_time id deleted_at author_id",
+			"idx_patients_media_sort":      "media_from_id add_time id deleted_at author_id",
+			"idx_patients_disease_sort":    "disease_id add_time id deleted_at author_id",
+			"idx_patients_sex_sort":        "sex add_time id deleted_at author_id",
+			"idx_patients_age_sort":        "age add_time id deleted_at author_id",
+			"idx_patients_name_sort":       "name add_time id deleted_at author_id",
+			"idx_patients_order_time_sort": "order_time add_time id deleted_at author_id state media_from_id doctor_id disease_id",
+			"idx_patients_reach_time_sort": "reach_time add_time id deleted_at author_id state order_time media_from_id doctor_id disease_id",
 			"idx_patients_tel_rev":         "tel_rev add_time deleted_at author_id",
 		} {
 			if got := indexColumns(t, db, cfg.Database.Driver, "patients", index); got != columns {
@@ -321,4 +322,54 @@ func indexColumns(t *testing.T, db *gorm.DB, driver, table, index string) string
 		t.Fatal(err)
 	}
 	return strings.Join(columns, " ")
+}
+
+// Migration 0012 derives its rows from the patients an installation
+// already has: what it fills is what the models keep and a rebuild makes.
+func TestMigration0012OnExistingPatients(t *testing.T) {
+	t.Parallel()
+	eachEmptyDB(t, func(t *testing.T, _ config.Config, db *gorm.DB) {
+		var said announcements
+		if err := migrations.RunTo(context.Background(), db, said.seed("admin", "upgrade-password"), "0011_legacy_import"); err != nil {
+			t.Fatal(err)
+		}
+		// Patients as 0011 stores them: no tel_rev yet; one in the bin.
+		for i, p := range []struct {
+			name, tel string
+			deleted   bool
+		}{{"张三丰", "135 1234-5678", false}, {"Tom Li", "", false}, {"王五", "13900001111", true}} {
+			var deleted any
+			if p.deleted {
+				deleted = time.Unix(1_700_100_000, 0)
+			}
+			var tel any
+			if p.tel != "" {
+				tel = p.tel
+			}
+			err := db.Exec("INSERT INTO patients (name, sex, tel, tel_digits, add_time, author_id, state, doctor_id, created_at, updated_at, deleted_at) "+
+				"VALUES (?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?)", p.name, tel, models.PhoneDigits(&p.tel), 1_700_000_000+i*100_000,
+				i%2, i%2+1, time.Now(), time.Now(), deleted).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := migrations.Run(context.Background(), db, said.seed("admin", "upgrade-password")); err != nil {
+			t.Fatal(err)
+		}
+		var revs []string
+		db.Table("patients").Order("id").Pluck("tel_rev", &revs)
+		if strings.Join(revs, ",") != "87654321531,,11110000931" {
+			t.Errorf("tel_rev %v", revs)
+		}
+		migrated := derivedRows(t, db)
+		if _, err := models.RebuildDerived(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+		if rebuilt := derivedRows(t, db); rebuilt != migrated {
+			t.Errorf("migration 0012 filled:\n%s\na rebuild makes:\n%s", migrated, rebuilt)
+		}
+		if !strings.Contains(migrated, "{三丰 false") || !strings.Contains(migrated, "{tom false") || !strings.Contains(migrated, "{王五 true") {
+			t.Errorf("name terms missing: %s", migrated)
+		}
+	})
 }

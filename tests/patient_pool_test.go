@@ -78,7 +78,10 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 			author := []uint64{alice.id, bob.id, manager.id}[i%3]
 			state := strconv.Itoa(i % 4)
 			kv := []string{"name", "患者" + strconv.Itoa(i), "add_time", strconv.FormatInt(base+int64(i)*day/3, 10), "state", state,
-				"author_id", strconv.FormatUint(author, 10)}
+				"author_id", strconv.FormatUint(author, 10), "doctor_id", strconv.Itoa(i % 3), "media_from_id", strconv.Itoa(1 + i%2)}
+			if i%4 != 0 {
+				kv = append(kv, "disease_id", strconv.Itoa(2+i%2))
+			}
 			if state == "1" || state == "2" {
 				kv = append(kv, "order_time", strconv.FormatInt(base, 10))
 			}
@@ -98,12 +101,23 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 			{[]string{"add_time_to", to}, "deleted_at IS NULL AND add_time <= ?", []any{to}},
 			{[]string{"add_time_from", from, "add_time_to", to, "state", "3"}, "deleted_at IS NULL AND add_time BETWEEN ? AND ? AND state = 3", []any{from, to}},
 			{[]string{"add_time_from", from, "add_time_to", from}, "deleted_at IS NULL AND add_time = ?", []any{from}},
+			// A lone dictionary filter: totals from patient_facets.
+			{[]string{"doctor_id", "1"}, "deleted_at IS NULL AND doctor_id = 1", nil},
+			{[]string{"doctor_id", "0"}, "deleted_at IS NULL AND doctor_id IS NULL", nil},
+			{[]string{"media_from_id", "2", "deleted", "1"}, "deleted_at IS NOT NULL AND media_from_id = 2", nil},
+			{[]string{"disease_id", "0"}, "deleted_at IS NULL AND disease_id IS NULL", nil},
+			{[]string{"disease_id", "3", "author_id", bobID}, "deleted_at IS NULL AND disease_id = 3 AND author_id = ?", []any{bob.id}},
+			// Others are counted in the indexes.
+			{[]string{"doctor_id", "2", "state", "2"}, "deleted_at IS NULL AND doctor_id = 2 AND state = 2", nil},
+			{[]string{"doctor_id", "2", "media_from_id", "1"}, "deleted_at IS NULL AND doctor_id = 2 AND media_from_id = 1", nil},
 		}
 		aliceCases := []totalsCase{
 			{nil, "deleted_at IS NULL AND author_id = ?", []any{alice.id}},
 			{[]string{"state", "0"}, "deleted_at IS NULL AND author_id = ? AND state = 0", []any{alice.id}},
 			{[]string{"author_id", bobID}, "1 = 0", nil},
 			{[]string{"add_time_from", from}, "deleted_at IS NULL AND author_id = ? AND add_time >= ?", []any{alice.id, from}},
+			{[]string{"doctor_id", "0"}, "deleted_at IS NULL AND author_id = ? AND doctor_id IS NULL", []any{alice.id}},
+			{[]string{"media_from_id", "1"}, "deleted_at IS NULL AND author_id = ? AND media_from_id = 1", []any{alice.id}},
 		}
 		check := func(stage string) {
 			t.Helper()
@@ -120,6 +134,7 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 		e.call(t, "PATCH", path(ids[1]), form("token", manager.token, "add_time", strconv.FormatInt(base+3*day, 10)))
 		e.call(t, "PATCH", path(ids[2]), form("token", manager.token, "author_id", aliceID, "state", "0"))
 		e.call(t, "PATCH", path(ids[3]), form("token", manager.token, "remarks", "no count changes"))
+		e.call(t, "PATCH", path(ids[9]), form("token", manager.token, "doctor_id", "0", "disease_id", "2", "media_from_id", "1"))
 		check("edited")
 
 		for _, id := range ids[4:8] {
@@ -143,15 +158,17 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 // derivedRows prints the derived tables in key order, counts of zero left out.
 func derivedRows(t *testing.T, db *gorm.DB) string {
 	t.Helper()
-	var counts []string
-	err := db.Raw("SELECT CONCAT(deleted, '/', author_id, '/', state, '/', day, '=', n) FROM patient_counts WHERE n <> 0 " +
-		"ORDER BY deleted, author_id, state, day").Scan(&counts).Error
-	if err != nil {
-		// SQLite has no CONCAT before 3.44.
-		err = db.Raw("SELECT deleted || '/' || author_id || '/' || state || '/' || day || '=' || n FROM patient_counts WHERE n <> 0 " +
-			"ORDER BY deleted, author_id, state, day").Scan(&counts).Error
+	var counts, facets []string
+	countsSQL := "SELECT deleted || '/' || author_id || '/' || state || '/' || day || '=' || n FROM patient_counts WHERE n <> 0 ORDER BY deleted, author_id, state, day"
+	facetsSQL := "SELECT deleted || '/' || facet || '/' || value || '/' || author_id || '=' || n FROM patient_facets WHERE n <> 0 ORDER BY deleted, facet, value, author_id"
+	if db.Dialector.Name() == "mysql" {
+		countsSQL = "SELECT CONCAT(deleted, '/', author_id, '/', state, '/', day, '=', n) FROM patient_counts WHERE n <> 0 ORDER BY deleted, author_id, state, day"
+		facetsSQL = "SELECT CONCAT(deleted, '/', facet, '/', value, '/', author_id, '=', n) FROM patient_facets WHERE n <> 0 ORDER BY deleted, facet, value, author_id"
 	}
-	if err != nil {
+	if err := db.Raw(countsSQL).Scan(&counts).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Raw(facetsSQL).Scan(&facets).Error; err != nil {
 		t.Fatal(err)
 	}
 	var terms []struct {
@@ -164,7 +181,7 @@ func derivedRows(t *testing.T, db *gorm.DB) string {
 	if err := db.Table("patient_terms").Order("patient_id, term").Find(&terms).Error; err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("counts %v terms %v", counts, terms)
+	return fmt.Sprintf("counts %v facets %v terms %v", counts, facets, terms)
 }
 
 func TestDeepPagesMatchTheOrder(t *testing.T) {

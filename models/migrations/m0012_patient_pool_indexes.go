@@ -16,6 +16,8 @@ import (
 //     "all states" (state -1): the total of the pool, of the bin, of a state
 //     or an author is one short range, and so is finding where page 10,000
 //     starts.
+//   - patient_facets holds the same per doctor, media channel and disease
+//     (and author and bin): the total of such a filter is a row per author.
 //   - patient_terms holds every substring of up to three characters of each
 //     name, with the author, add_time and bin of its patient: part of a name
 //     is one range of it, already in the list's order.
@@ -37,6 +39,19 @@ type patientCount0012 struct {
 }
 
 func (patientCount0012) TableName() string { return "patient_counts" }
+
+// patientFacet0012: n patients by doctor (facet 1), media channel (2) or
+// disease (3), value 0 standing for none, per author, in the bin or not:
+// the total of a dictionary filter, read from at most one row per author.
+type patientFacet0012 struct {
+	Deleted  bool   `gorm:"primaryKey;autoIncrement:false"`
+	Facet    int8   `gorm:"primaryKey;autoIncrement:false;type:tinyint"`
+	Value    uint64 `gorm:"primaryKey;autoIncrement:false"`
+	AuthorID uint64 `gorm:"primaryKey;autoIncrement:false"`
+	N        int64  `gorm:"not null"`
+}
+
+func (patientFacet0012) TableName() string { return "patient_facets" }
 
 // patientTerm0012: one row per distinct term of a patient's name. The
 // primary key is the search order (term, bin, add_time, id); deleting a
@@ -63,17 +78,17 @@ func (patient0012) TableName() string { return "patients" }
 // MySQL 8), so a re-run after a failure finds all of it done or none. The
 // foreign keys move to the new indexes their columns lead.
 const alterIndexesMySQL0012 = "ALTER TABLE patients " +
-	"ADD INDEX idx_patients_author_cover (author_id, add_time, deleted_at, state, doctor_id, media_from_id, disease_id, order_time, reach_time), " +
-	"ADD INDEX idx_patients_state_sort (state, add_time, deleted_at, author_id), " +
-	"ADD INDEX idx_patients_doctor_sort (doctor_id, add_time, deleted_at, author_id), " +
-	"ADD INDEX idx_patients_media_sort (media_from_id, add_time, deleted_at, author_id), " +
-	"ADD INDEX idx_patients_disease_sort (disease_id, add_time, deleted_at, author_id), " +
-	"ADD INDEX idx_patients_sex_sort (sex, add_time, deleted_at, author_id), " +
-	"ADD INDEX idx_patients_age_sort (age, add_time, deleted_at, author_id), " +
-	"ADD INDEX idx_patients_name_sort (name, add_time, deleted_at, author_id), " +
+	"ADD INDEX idx_patients_author_cover (author_id, add_time, id, deleted_at, state, doctor_id, media_from_id, disease_id, order_time, reach_time), " +
+	"ADD INDEX idx_patients_state_sort (state, add_time, id, deleted_at, author_id), " +
+	"ADD INDEX idx_patients_doctor_sort (doctor_id, add_time, id, deleted_at, author_id), " +
+	"ADD INDEX idx_patients_media_sort (media_from_id, add_time, id, deleted_at, author_id), " +
+	"ADD INDEX idx_patients_disease_sort (disease_id, add_time, id, deleted_at, author_id), " +
+	"ADD INDEX idx_patients_sex_sort (sex, add_time, id, deleted_at, author_id), " +
+	"ADD INDEX idx_patients_age_sort (age, add_time, id, deleted_at, author_id), " +
+	"ADD INDEX idx_patients_name_sort (name, add_time, id, deleted_at, author_id), " +
 	// The reports' covering date indexes of 0010, with add_time second.
-	"ADD INDEX idx_patients_order_time_sort (order_time, add_time, deleted_at, author_id, state, media_from_id, doctor_id, disease_id), " +
-	"ADD INDEX idx_patients_reach_time_sort (reach_time, add_time, deleted_at, author_id, state, order_time, media_from_id, doctor_id, disease_id), " +
+	"ADD INDEX idx_patients_order_time_sort (order_time, add_time, id, deleted_at, author_id, state, media_from_id, doctor_id, disease_id), " +
+	"ADD INDEX idx_patients_reach_time_sort (reach_time, add_time, id, deleted_at, author_id, state, order_time, media_from_id, doctor_id, disease_id), " +
 	"ADD INDEX idx_patients_tel_rev (tel_rev, add_time, deleted_at, author_id), " +
 	"DROP INDEX idx_patients_name, DROP INDEX idx_patients_tel_digits, DROP INDEX idx_patients_author_add_time, " +
 	"DROP INDEX idx_patients_state_add_time, DROP INDEX idx_patients_disease_id, DROP INDEX idx_patients_media_from_id, " +
@@ -82,15 +97,16 @@ const alterIndexesMySQL0012 = "ALTER TABLE patients " +
 // patientIndexes0012 declares the same indexes for SQLite, which creates
 // them one statement at a time (the whole run is one transaction there).
 type patientIndexes0012 struct {
-	AuthorID    uint64     `gorm:"index:idx_patients_author_cover,priority:1;index:idx_patients_state_sort,priority:4;index:idx_patients_doctor_sort,priority:4;index:idx_patients_media_sort,priority:4;index:idx_patients_disease_sort,priority:4;index:idx_patients_sex_sort,priority:4;index:idx_patients_age_sort,priority:4;index:idx_patients_name_sort,priority:4;index:idx_patients_order_time_sort,priority:4;index:idx_patients_reach_time_sort,priority:4;index:idx_patients_tel_rev,priority:4"`
+	AuthorID    uint64     `gorm:"index:idx_patients_author_cover,priority:1;index:idx_patients_state_sort,priority:5;index:idx_patients_doctor_sort,priority:5;index:idx_patients_media_sort,priority:5;index:idx_patients_disease_sort,priority:5;index:idx_patients_sex_sort,priority:5;index:idx_patients_age_sort,priority:5;index:idx_patients_name_sort,priority:5;index:idx_patients_order_time_sort,priority:5;index:idx_patients_reach_time_sort,priority:5;index:idx_patients_tel_rev,priority:4"`
 	AddTime     int64      `gorm:"index:idx_patients_author_cover,priority:2;index:idx_patients_state_sort,priority:2;index:idx_patients_doctor_sort,priority:2;index:idx_patients_media_sort,priority:2;index:idx_patients_disease_sort,priority:2;index:idx_patients_sex_sort,priority:2;index:idx_patients_age_sort,priority:2;index:idx_patients_name_sort,priority:2;index:idx_patients_order_time_sort,priority:2;index:idx_patients_reach_time_sort,priority:2;index:idx_patients_tel_rev,priority:2"`
-	DeletedAt   *time.Time `gorm:"index:idx_patients_author_cover,priority:3;index:idx_patients_state_sort,priority:3;index:idx_patients_doctor_sort,priority:3;index:idx_patients_media_sort,priority:3;index:idx_patients_disease_sort,priority:3;index:idx_patients_sex_sort,priority:3;index:idx_patients_age_sort,priority:3;index:idx_patients_name_sort,priority:3;index:idx_patients_order_time_sort,priority:3;index:idx_patients_reach_time_sort,priority:3;index:idx_patients_tel_rev,priority:3"`
-	State       int8       `gorm:"index:idx_patients_author_cover,priority:4;index:idx_patients_state_sort,priority:1;index:idx_patients_order_time_sort,priority:5;index:idx_patients_reach_time_sort,priority:5"`
-	DoctorID    *uint64    `gorm:"index:idx_patients_author_cover,priority:5;index:idx_patients_doctor_sort,priority:1;index:idx_patients_order_time_sort,priority:7;index:idx_patients_reach_time_sort,priority:8"`
-	MediaFromID *uint64    `gorm:"column:media_from_id;index:idx_patients_author_cover,priority:6;index:idx_patients_media_sort,priority:1;index:idx_patients_order_time_sort,priority:6;index:idx_patients_reach_time_sort,priority:7"`
-	DiseaseID   *uint64    `gorm:"index:idx_patients_author_cover,priority:7;index:idx_patients_disease_sort,priority:1;index:idx_patients_order_time_sort,priority:8;index:idx_patients_reach_time_sort,priority:9"`
-	OrderTime   *int64     `gorm:"index:idx_patients_author_cover,priority:8;index:idx_patients_order_time_sort,priority:1;index:idx_patients_reach_time_sort,priority:6"`
-	ReachTime   *int64     `gorm:"index:idx_patients_author_cover,priority:9;index:idx_patients_reach_time_sort,priority:1"`
+	ID          uint64     `gorm:"primaryKey;index:idx_patients_author_cover,priority:3;index:idx_patients_state_sort,priority:3;index:idx_patients_doctor_sort,priority:3;index:idx_patients_media_sort,priority:3;index:idx_patients_disease_sort,priority:3;index:idx_patients_sex_sort,priority:3;index:idx_patients_age_sort,priority:3;index:idx_patients_name_sort,priority:3;index:idx_patients_order_time_sort,priority:3;index:idx_patients_reach_time_sort,priority:3"`
+	DeletedAt   *time.Time `gorm:"index:idx_patients_author_cover,priority:4;index:idx_patients_state_sort,priority:4;index:idx_patients_doctor_sort,priority:4;index:idx_patients_media_sort,priority:4;index:idx_patients_disease_sort,priority:4;index:idx_patients_sex_sort,priority:4;index:idx_patients_age_sort,priority:4;index:idx_patients_name_sort,priority:4;index:idx_patients_order_time_sort,priority:4;index:idx_patients_reach_time_sort,priority:4;index:idx_patients_tel_rev,priority:3"`
+	State       int8       `gorm:"index:idx_patients_author_cover,priority:5;index:idx_patients_state_sort,priority:1;index:idx_patients_order_time_sort,priority:6;index:idx_patients_reach_time_sort,priority:6"`
+	DoctorID    *uint64    `gorm:"index:idx_patients_author_cover,priority:6;index:idx_patients_doctor_sort,priority:1;index:idx_patients_order_time_sort,priority:8;index:idx_patients_reach_time_sort,priority:9"`
+	MediaFromID *uint64    `gorm:"column:media_from_id;index:idx_patients_author_cover,priority:7;index:idx_patients_media_sort,priority:1;index:idx_patients_order_time_sort,priority:7;index:idx_patients_reach_time_sort,priority:8"`
+	DiseaseID   *uint64    `gorm:"index:idx_patients_author_cover,priority:8;index:idx_patients_disease_sort,priority:1;index:idx_patients_order_time_sort,priority:9;index:idx_patients_reach_time_sort,priority:10"`
+	OrderTime   *int64     `gorm:"index:idx_patients_author_cover,priority:9;index:idx_patients_order_time_sort,priority:1;index:idx_patients_reach_time_sort,priority:7"`
+	ReachTime   *int64     `gorm:"index:idx_patients_author_cover,priority:10;index:idx_patients_reach_time_sort,priority:1"`
 	Sex         int8       `gorm:"index:idx_patients_sex_sort,priority:1"`
 	Age         *int16     `gorm:"index:idx_patients_age_sort,priority:1"`
 	Name        string     `gorm:"index:idx_patients_name_sort,priority:1"`
@@ -161,6 +177,19 @@ func fillCounts0012(tx *gorm.DB) error {
 		})
 }
 
+func fillFacets0012(tx *gorm.DB) error {
+	return firstError(
+		func() error {
+			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 1, COALESCE(doctor_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
+		},
+		func() error {
+			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 2, COALESCE(media_from_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
+		},
+		func() error {
+			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 3, COALESCE(disease_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
+		})
+}
+
 // firstError runs steps in order until one fails.
 func firstError(steps ...func() error) error {
 	for _, step := range steps {
@@ -196,12 +225,16 @@ func patientPoolIndexes(tx *gorm.DB) error {
 			return err
 		}
 	}
-	if m.HasTable("patient_counts") {
-		if err := m.DropTable("patient_counts", "patient_terms"); err != nil {
-			return err
-		}
+	// Left by a run that failed part-way? Filled again from scratch. (Not
+	// Migrator().DropTable: on MySQL it needs a connection of its own.)
+	err := firstError(
+		func() error { return tx.Exec("DROP TABLE IF EXISTS patient_counts").Error },
+		func() error { return tx.Exec("DROP TABLE IF EXISTS patient_facets").Error },
+		func() error { return tx.Exec("DROP TABLE IF EXISTS patient_terms").Error })
+	if err != nil {
+		return err
 	}
-	if err := withTableOptions(tx).Migrator().CreateTable(&patientCount0012{}, &patientTerm0012{}); err != nil {
+	if err := withTableOptions(tx).Migrator().CreateTable(&patientCount0012{}, &patientFacet0012{}, &patientTerm0012{}); err != nil {
 		return err
 	}
 	if mysql {
@@ -214,6 +247,9 @@ func patientPoolIndexes(tx *gorm.DB) error {
 		}
 	}
 	if err := fillCounts0012(tx); err != nil {
+		return err
+	}
+	if err := fillFacets0012(tx); err != nil {
 		return err
 	}
 	return fillTerms0012(tx)
