@@ -51,10 +51,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(listener) }()
-	pruneCtx, stopPruning := context.WithCancel(ctx)
-	pruned := make(chan struct{})
-	go func() { defer close(pruned); pruneOldRecords(pruneCtx, db, cfg, log) }()
-	defer func() { stopPruning(); <-pruned }() // before the database closes
+	upkeepCtx, stopUpkeep := context.WithCancel(ctx)
+	pruned, sealed := make(chan struct{}), make(chan struct{})
+	go func() { defer close(pruned); pruneOldRecords(upkeepCtx, db, cfg, log) }()
+	go func() { defer close(sealed); sealCounts(upkeepCtx, db, log) }()
+	defer func() { stopUpkeep(); <-pruned; <-sealed }() // before the database closes
 
 	select {
 	case err := <-served:

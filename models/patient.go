@@ -173,6 +173,10 @@ func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields,
 	p.apply(in, AllPatientFields)
 	var duplicates []uint64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		seal, err := writeSeal(tx)
+		if err != nil {
+			return err
+		}
 		if err := assignAuthor(tx, v, &p, authorID); err != nil {
 			return err
 		}
@@ -191,11 +195,10 @@ func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields,
 		if err := recordOp(tx, v, OpPatientCreate, TargetPatient, p.ID, map[string]any{"name": p.Name}, now); err != nil {
 			return err
 		}
-		var err error
 		if duplicates, err = duplicatesOf(tx, p); err != nil {
 			return err
 		}
-		return syncDerived(tx, nil, &p)
+		return syncDerived(tx, seal, nil, &p)
 	})
 	if err != nil {
 		return Patient{}, nil, err
@@ -320,6 +323,10 @@ func lockPatient(tx *gorm.DB, v Viewer, id uint64, binned bool) (Patient, error)
 func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in PatientFields, set PatientFieldSet, authorID *uint64, now time.Time) (Patient, error) {
 	var p Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		seal, err := writeSeal(tx)
+		if err != nil {
+			return err
+		}
 		before, err := lockPatient(tx, v, id, false)
 		if err != nil {
 			return err
@@ -345,7 +352,7 @@ func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in Pat
 		if err := tx.Omit("created_at").Save(&p).Error; err != nil {
 			return err
 		}
-		if err := syncDerived(tx, &before, &p); err != nil {
+		if err := syncDerived(tx, seal, &before, &p); err != nil {
 			return err
 		}
 		action, op := ActionUpdate, OpPatientUpdate
@@ -363,6 +370,10 @@ func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in Pat
 // DeletePatient moves a visible patient to the recycle bin.
 func DeletePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		seal, err := writeSeal(tx)
+		if err != nil {
+			return err
+		}
 		p, err := lockPatient(tx, v, id, false)
 		if err != nil {
 			return err
@@ -372,7 +383,7 @@ func DeletePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now ti
 			return err
 		}
 		p.DeletedAt = gorm.DeletedAt{Time: now, Valid: true}
-		if err := syncDerived(tx, &before, &p); err != nil {
+		if err := syncDerived(tx, seal, &before, &p); err != nil {
 			return err
 		}
 		if err := recordHistory(tx, v, p.ID, ActionDelete, []Change{}, now); err != nil {
@@ -386,7 +397,10 @@ func DeletePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now ti
 func RestorePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) (Patient, error) {
 	var p Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
+		seal, err := writeSeal(tx)
+		if err != nil {
+			return err
+		}
 		if p, err = lockPatient(tx, v, id, true); err != nil {
 			return err
 		}
@@ -398,7 +412,7 @@ func RestorePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now t
 			return err
 		}
 		p.DeletedAt = gorm.DeletedAt{}
-		if err := syncDerived(tx, &binned, &p); err != nil {
+		if err := syncDerived(tx, seal, &binned, &p); err != nil {
 			return err
 		}
 		if err := recordHistory(tx, v, p.ID, ActionRestore, []Change{}, now); err != nil {
@@ -414,6 +428,10 @@ func RestorePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now t
 // the operation log keeps the fact.
 func PurgePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		seal, err := writeSeal(tx)
+		if err != nil {
+			return err
+		}
 		p, err := lockPatient(tx, v, id, true)
 		if err != nil {
 			return err
@@ -427,7 +445,7 @@ func PurgePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now tim
 		if err := tx.Unscoped().Delete(&p).Error; err != nil {
 			return err
 		}
-		if err := syncDerived(tx, &p, nil); err != nil {
+		if err := syncDerived(tx, seal, &p, nil); err != nil {
 			return err
 		}
 		return recordOp(tx, v, OpPatientPurge, TargetPatient, p.ID, map[string]any{"name": p.Name}, now)

@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -14,9 +15,14 @@ import (
 
 // Rows derived from the patients, kept in step with them in the same
 // transaction (migration 0012 explains what they are for):
-// patient_counts, patient_facets, patient_terms and patients.tel_rev. Every write to a
-// patient reports the patient before and after it to syncDerived;
-// RebuildDerived recomputes them all (crm reindex).
+// patient_counts, patient_facets, patient_terms and patients.tel_rev.
+//
+// The counts and facets cover the patients whose add_time is below the
+// seal (patient_count_seal.counted_before); SealCounts moves it forward
+// and counts the patients it passes. A write therefore changes counters
+// only for patients registered before the seal: a registration, or the
+// workflow of a recent patient, touches none, so writers do not queue on
+// the few rows every one of them would otherwise update.
 
 // secondsPerDay is the width of a patient_counts bucket: unix days, not
 // calendar days, since they only locate rows.
@@ -26,6 +32,7 @@ const secondsPerDay = 86400
 const (
 	allAuthors uint64 = 0
 	allStates  int8   = -1
+	allDays    int64  = -1
 )
 
 type patientCount struct {
@@ -55,27 +62,12 @@ const (
 	facetDisease int8 = 3
 )
 
-type facetKey struct {
-	deleted bool
-	facet   int8
-	value   uint64
-	author  uint64
+type countSeal struct {
+	ID            int8
+	CountedBefore int64
 }
 
-func (k facetKey) compare(o facetKey) int {
-	return cmp.Or(cmpBool(k.deleted, o.deleted), cmp.Compare(k.facet, o.facet),
-		cmp.Compare(k.value, o.value), cmp.Compare(k.author, o.author))
-}
-
-// addFacets adds sign for p under its doctor, media channel and disease.
-func addFacets(deltas map[facetKey]int64, p Patient, sign int64) {
-	for _, f := range []struct {
-		facet int8
-		id    *uint64
-	}{{facetDoctor, p.DoctorID}, {facetMedia, p.MediaFromID}, {facetDisease, p.DiseaseID}} {
-		deltas[facetKey{p.DeletedAt.Valid, f.facet, ref(f.id), p.AuthorID}] += sign
-	}
-}
+func (countSeal) TableName() string { return "patient_count_seal" }
 
 type patientTerm struct {
 	Term      string
@@ -103,6 +95,18 @@ func (k countKey) compare(o countKey) int {
 		cmp.Compare(k.state, o.state), cmp.Compare(k.day, o.day))
 }
 
+type facetKey struct {
+	deleted bool
+	facet   int8
+	value   uint64
+	author  uint64
+}
+
+func (k facetKey) compare(o facetKey) int {
+	return cmp.Or(cmpBool(k.deleted, o.deleted), cmp.Compare(k.facet, o.facet),
+		cmp.Compare(k.value, o.value), cmp.Compare(k.author, o.author))
+}
+
 func cmpBool(a, b bool) int {
 	switch {
 	case a == b:
@@ -113,28 +117,114 @@ func cmpBool(a, b bool) int {
 	return -1
 }
 
-// addCounts adds sign for p under its four keys: its author and state,
-// its author, its state, and everyone.
-func addCounts(deltas map[countKey]int64, p Patient, sign int64) {
-	deleted, day := p.DeletedAt.Valid, dayOf(p.AddTime)
+// derivedDeltas collects the counter changes of a transaction.
+type derivedDeltas struct {
+	counts map[countKey]int64
+	facets map[facetKey]int64
+}
+
+func newDerivedDeltas() derivedDeltas {
+	return derivedDeltas{counts: map[countKey]int64{}, facets: map[facetKey]int64{}}
+}
+
+// add counts p (sign +1) or uncounts it (-1): under its author and state,
+// its author, its state and everyone, for its day and for all days; and
+// under its doctor, media channel and disease.
+func (d derivedDeltas) add(p Patient, sign int64) {
+	deleted := p.DeletedAt.Valid
 	for _, author := range []uint64{p.AuthorID, allAuthors} {
 		for _, state := range []int8{p.State, allStates} {
-			deltas[countKey{deleted, author, state, day}] += sign
+			for _, day := range []int64{dayOf(p.AddTime), allDays} {
+				d.counts[countKey{deleted, author, state, day}] += sign
+			}
 		}
+	}
+	for _, f := range []struct {
+		facet int8
+		id    *uint64
+	}{{facetDoctor, p.DoctorID}, {facetMedia, p.MediaFromID}, {facetDisease, p.DiseaseID}} {
+		d.facets[facetKey{deleted, f.facet, ref(f.id), p.AuthorID}] += sign
 	}
 }
 
-// syncDerived updates the derived rows of one patient going from before
-// to after; nil stands for "not there" (created, purged).
-func syncDerived(tx *gorm.DB, before, after *Patient) error {
-	deltas, facets := map[countKey]int64{}, map[facetKey]int64{}
-	if before != nil {
-		addCounts(deltas, *before, -1)
-		addFacets(facets, *before, -1)
+// apply writes the non-zero changes, facets then counts, each in key
+// order so that two transactions never wait for each other in a cycle.
+func (d derivedDeltas) apply(tx *gorm.DB) error {
+	var facets []patientFacet
+	for _, k := range sortedKeys(d.facets, facetKey.compare) {
+		facets = append(facets, patientFacet{Deleted: k.deleted, Facet: k.facet, Value: k.value, AuthorID: k.author, N: d.facets[k]})
 	}
-	if after != nil {
-		addCounts(deltas, *after, +1)
-		addFacets(facets, *after, +1)
+	var counts []patientCount
+	for _, k := range sortedKeys(d.counts, countKey.compare) {
+		counts = append(counts, patientCount{Deleted: k.deleted, AuthorID: k.author, State: k.state, Day: k.day, N: d.counts[k]})
+	}
+	if len(facets) > 0 {
+		add := gorm.Expr("patient_facets.n + excluded.n")
+		if tx.Dialector.Name() == "mysql" {
+			add = gorm.Expr("patient_facets.n + VALUES(n)")
+		}
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "deleted"}, {Name: "facet"}, {Name: "value"}, {Name: "author_id"}},
+			DoUpdates: clause.Assignments(map[string]any{"n": add}),
+		}).CreateInBatches(facets, 500).Error
+		if err != nil {
+			return err
+		}
+	}
+	if len(counts) > 0 {
+		add := gorm.Expr("patient_counts.n + excluded.n")
+		if tx.Dialector.Name() == "mysql" {
+			add = gorm.Expr("patient_counts.n + VALUES(n)")
+		}
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "deleted"}, {Name: "author_id"}, {Name: "state"}, {Name: "day"}},
+			DoUpdates: clause.Assignments(map[string]any{"n": add}),
+		}).CreateInBatches(counts, 500).Error
+	}
+	return nil
+}
+
+func sortedKeys[K comparable](m map[K]int64, compare func(K, K) int) []K {
+	keys := make([]K, 0, len(m))
+	for k, n := range m {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, compare)
+	return keys
+}
+
+// writeSeal reads the seal for a transaction that writes patients, and
+// keeps it from moving until the transaction ends (a shared lock on MySQL;
+// SQLite's IMMEDIATE transactions already exclude SealCounts).
+func writeSeal(tx *gorm.DB) (int64, error) {
+	var seal []int64
+	var err error
+	if tx.Dialector.Name() == "mysql" {
+		err = tx.Raw("SELECT counted_before FROM patient_count_seal WHERE id = 1 LOCK IN SHARE MODE").Scan(&seal).Error
+	} else {
+		err = tx.Raw("SELECT counted_before FROM patient_count_seal WHERE id = 1").Scan(&seal).Error
+	}
+	if err == nil && len(seal) != 1 {
+		err = errors.New("patient_count_seal has no row: migration 0012 did not complete")
+	}
+	if err != nil {
+		return 0, err
+	}
+	return seal[0], nil
+}
+
+// syncDerived updates the derived rows of one patient going from before
+// to after; nil stands for "not there" (created, purged). seal is the
+// writeSeal of the transaction.
+func syncDerived(tx *gorm.DB, seal int64, before, after *Patient) error {
+	deltas := newDerivedDeltas()
+	if before != nil && before.AddTime < seal {
+		deltas.add(*before, -1)
+	}
+	if after != nil && after.AddTime < seal {
+		deltas.add(*after, +1)
 	}
 	if before == nil || after == nil || !sameTermKeys(*before, *after) {
 		if before != nil {
@@ -148,30 +238,23 @@ func syncDerived(tx *gorm.DB, before, after *Patient) error {
 			}
 		}
 	}
-	// Counts last: their rows are the most contended, so they are held
-	// for the shortest time before the commit.
-	if err := applyFacets(tx, facets); err != nil {
-		return err
-	}
-	return applyCounts(tx, deltas)
+	return deltas.apply(tx)
 }
 
 // syncDerivedBatch adds the derived rows of patients just inserted.
-func syncDerivedBatch(tx *gorm.DB, patients []Patient) error {
-	deltas, facets := map[countKey]int64{}, map[facetKey]int64{}
+func syncDerivedBatch(tx *gorm.DB, seal int64, patients []Patient) error {
+	deltas := newDerivedDeltas()
 	var terms []patientTerm
 	for _, p := range patients {
-		addCounts(deltas, p, +1)
-		addFacets(facets, p, +1)
+		if p.AddTime < seal {
+			deltas.add(p, +1)
+		}
 		terms = append(terms, termsOf(p)...)
 	}
 	if err := insertTerms(tx, terms); err != nil {
 		return err
 	}
-	if err := applyFacets(tx, facets); err != nil {
-		return err
-	}
-	return applyCounts(tx, deltas)
+	return deltas.apply(tx)
 }
 
 func sameTermKeys(a, b Patient) bool {
@@ -205,55 +288,49 @@ func insertTerms(tx *gorm.DB, terms []patientTerm) error {
 	return tx.CreateInBatches(terms, 1000).Error
 }
 
-// applyCounts adds the non-zero deltas in one statement, in key order, so
-// that two transactions never wait for each other's rows in a cycle.
-func applyCounts(tx *gorm.DB, deltas map[countKey]int64) error {
-	rows := make([]patientCount, 0, len(deltas))
-	for k, n := range deltas {
-		if n != 0 {
-			rows = append(rows, patientCount{Deleted: k.deleted, AuthorID: k.author, State: k.state, Day: k.day, N: n})
+// countedColumns are what the counters are kept by.
+var countedColumns = []string{"id", "add_time", "author_id", "state", "deleted_at", "doctor_id", "media_from_id", "disease_id"}
+
+// countPatients streams the patients registered in [from, to) into deltas.
+func countPatients(tx *gorm.DB, from, to int64, deltas derivedDeltas) error {
+	rows, err := tx.Model(&Patient{}).Unscoped().Select(countedColumns).
+		Where("add_time >= ? AND add_time < ?", from, to).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Patient
+		if err := rows.Scan(&p.ID, &p.AddTime, &p.AuthorID, &p.State, &p.DeletedAt, &p.DoctorID, &p.MediaFromID, &p.DiseaseID); err != nil {
+			return err
 		}
+		deltas.add(p, +1)
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	slices.SortFunc(rows, func(a, b patientCount) int { return a.key().compare(b.key()) })
-	add := gorm.Expr("patient_counts.n + excluded.n")
-	if tx.Dialector.Name() == "mysql" {
-		add = gorm.Expr("patient_counts.n + VALUES(n)")
-	}
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "deleted"}, {Name: "author_id"}, {Name: "state"}, {Name: "day"}},
-		DoUpdates: clause.Assignments(map[string]any{"n": add}),
-	}).CreateInBatches(rows, 500).Error
+	return rows.Err()
 }
 
-func (c patientCount) key() countKey { return countKey{c.Deleted, c.AuthorID, c.State, c.Day} }
-
-// applyFacets is applyCounts for patient_facets.
-func applyFacets(tx *gorm.DB, deltas map[facetKey]int64) error {
-	keys := make([]facetKey, 0, len(deltas))
-	for k, n := range deltas {
-		if n != 0 {
-			keys = append(keys, k)
+// SealCounts counts the patients registered before `before` that are not
+// counted yet, and moves the seal there; a seal already past it stays.
+// Patient writes wait for it (a few milliseconds for a minute's
+// registrations; seconds the first time, when it counts them all).
+func SealCounts(ctx context.Context, db *gorm.DB, before int64) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var seal countSeal
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&seal, 1).Error; err != nil {
+			return err
 		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	slices.SortFunc(keys, facetKey.compare)
-	rows := make([]patientFacet, len(keys))
-	for i, k := range keys {
-		rows[i] = patientFacet{Deleted: k.deleted, Facet: k.facet, Value: k.value, AuthorID: k.author, N: deltas[k]}
-	}
-	add := gorm.Expr("patient_facets.n + excluded.n")
-	if tx.Dialector.Name() == "mysql" {
-		add = gorm.Expr("patient_facets.n + VALUES(n)")
-	}
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "deleted"}, {Name: "facet"}, {Name: "value"}, {Name: "author_id"}},
-		DoUpdates: clause.Assignments(map[string]any{"n": add}),
-	}).CreateInBatches(rows, 500).Error
+		if before <= seal.CountedBefore {
+			return nil
+		}
+		deltas := newDerivedDeltas()
+		if err := countPatients(tx, seal.CountedBefore, before, deltas); err != nil {
+			return err
+		}
+		if err := deltas.apply(tx); err != nil {
+			return err
+		}
+		return tx.Model(&seal).Update("counted_before", before).Error
+	})
 }
 
 // RebuildDerived recomputes every derived row from the patients, in one
@@ -263,14 +340,14 @@ func applyFacets(tx *gorm.DB, deltas map[facetKey]int64) error {
 func RebuildDerived(ctx context.Context, db *gorm.DB) (int64, error) {
 	var read int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("1 = 1").Delete(&patientCount{}).Error; err != nil {
+		var seal countSeal
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&seal, 1).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("1 = 1").Delete(&patientFacet{}).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("1 = 1").Delete(&patientTerm{}).Error; err != nil {
-			return err
+		for _, table := range []any{&patientCount{}, &patientFacet{}, &patientTerm{}} {
+			if err := tx.Where("1 = 1").Delete(table).Error; err != nil {
+				return err
+			}
 		}
 		const batch = 2000
 		var after uint64
@@ -299,41 +376,14 @@ func RebuildDerived(ctx context.Context, db *gorm.DB) (int64, error) {
 			}
 			after = patients[len(patients)-1].ID
 		}
-		return recount(tx)
+		deltas := newDerivedDeltas()
+		if err := countPatients(tx, minAddTime, seal.CountedBefore, deltas); err != nil {
+			return err
+		}
+		return deltas.apply(tx)
 	})
 	return read, err
 }
 
-// recount fills patient_counts and patient_facets from the patients, as
-// addCounts and addFacets keep them. (t - t % 86400) / 86400 is dayOf on both
-// databases: exact, and an integer once stored.
-func recount(tx *gorm.DB) error {
-	for _, statement := range []func() error{
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, state, (add_time - add_time % 86400) / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, -1, (add_time - add_time % 86400) / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, state, (add_time - add_time % 86400) / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, -1, (add_time - add_time % 86400) / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 1, COALESCE(doctor_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 2, COALESCE(media_from_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 3, COALESCE(disease_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-	} {
-		if err := statement(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// minAddTime is below every add_time a patient can have.
+const minAddTime = -1 << 62

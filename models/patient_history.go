@@ -185,13 +185,17 @@ func InsertPatients(tx *gorm.DB, patients []Patient) error {
 	if len(patients) == 0 {
 		return nil
 	}
+	seal, err := writeSeal(tx)
+	if err != nil {
+		return err
+	}
 	for i := range patients {
 		patients[i].setTel(patients[i].Tel)
 	}
 	if err := tx.CreateInBatches(patients, importInsertRows).Error; err != nil {
 		return err
 	}
-	return syncDerivedBatch(tx, patients)
+	return syncDerivedBatch(tx, seal, patients)
 }
 
 // ImportPatients writes patients taken from the old backend (their ids kept

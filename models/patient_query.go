@@ -1,7 +1,9 @@
 package models
 
 import (
+	"cmp"
 	"context"
+	"math"
 	"slices"
 	"unicode/utf8"
 
@@ -267,16 +269,16 @@ func (q poolQuery) patients() *gorm.DB {
 	return db
 }
 
-// total is the number of rows q selects: from patient_facets for a lone
-// dictionary filter, else counted in the indexes.
+// total is the number of rows q selects: for a lone dictionary filter,
+// from patient_facets and the patients since the seal; else counted in the
+// indexes.
 func (q poolQuery) total() (int64, error) {
 	var n int64
 	if facet, value, ok := q.f.facet(); ok {
-		db := q.db.Model(&patientFacet{}).Where("deleted = ? AND facet = ? AND value = ?", q.f.Deleted, facet, value)
-		if q.author != nil {
-			db = db.Where("author_id = ?", *q.author)
-		}
-		err := db.Select("COALESCE(SUM(n), 0)").Scan(&n).Error
+		author, _ := q.countKey()
+		err := q.db.Raw("SELECT COALESCE((SELECT SUM(n) FROM patient_facets WHERE deleted = ? AND facet = ? AND value = ? "+
+			"AND (author_id = ? OR ? = 0)), 0) + (?)",
+			q.f.Deleted, facet, value, author, author, q.uncounted().Select("COUNT(*)")).Scan(&n).Error
 		return n, err
 	}
 	err := q.patients().Count(&n).Error
@@ -335,46 +337,83 @@ func sumDays(days []dayCount) int64 {
 	return n
 }
 
-// countedTotal is the total of a counted filter; the database adds up its
-// days, so one row comes back instead of one per day.
+// countedTotal is the total of a counted filter: the all-days row of
+// patient_counts, plus the patients registered since the seal, counted in
+// the indexes; in one statement, so that both see the same seal.
 func (q poolQuery) countedTotal() (int64, error) {
 	if q.f.AddTime.set() {
 		days, err := q.days()
 		return sumDays(days), err
 	}
+	author, state := q.countKey()
 	var total int64
-	err := q.countRows().Select("COALESCE(SUM(n), 0)").Scan(&total).Error
+	err := q.db.Raw("SELECT COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day = ?), 0) + (?)",
+		q.f.Deleted, author, state, allDays, q.uncounted().Select("COUNT(*)")).Scan(&total).Error
 	return total, err
 }
 
-// countRows are the patient_counts rows of a counted filter.
-func (q poolQuery) countRows() *gorm.DB {
-	author, state := allAuthors, allStates
+// countKey is the patient_counts key of a counted filter, but for the day.
+func (q poolQuery) countKey() (author uint64, state int8) {
+	author, state = allAuthors, allStates
 	if q.author != nil {
 		author = *q.author
 	}
 	if q.f.State != nil {
 		state = *q.f.State
 	}
-	return q.db.Model(&patientCount{}).Where("deleted = ? AND author_id = ? AND state = ?", q.f.Deleted, author, state)
+	return author, state
 }
 
+// uncounted is q's patients that the counters do not cover yet.
+func (q poolQuery) uncounted() *gorm.DB {
+	return q.patients().Where("patients.add_time >= (SELECT counted_before FROM patient_count_seal WHERE id = 1)")
+}
+
+// sealRow marks the seal among the days that days reads.
+const sealRow = -2
+
 // days lists, oldest first, the days that hold patients of a counted
-// filter and how many each holds. An add_time range cuts its first and
-// last day short: those two are counted from the index.
+// filter and how many each holds: from patient_counts up to the seal, from
+// the indexes after it. An add_time range cuts its first and last day
+// short: those two are counted from the index.
 func (q poolQuery) days() ([]dayCount, error) {
-	db := q.countRows().Select("day", "n").Where("n <> 0")
+	author, state := q.countKey()
 	r := q.f.AddTime
+	from, to := int64(0), int64(math.MaxInt64)
 	if r.From != nil {
-		db = db.Where("day >= ?", dayOf(*r.From))
+		from = dayOf(*r.From)
 	}
 	if r.To != nil {
-		db = db.Where("day <= ?", dayOf(*r.To))
+		to = dayOf(*r.To)
 	}
-	var days []dayCount
-	if err := db.Order("day").Scan(&days).Error; err != nil {
+	var rows []dayCount
+	err := q.db.Raw("SELECT day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day >= ? AND day <= ? AND n <> 0 "+
+		"UNION ALL SELECT ?, counted_before FROM patient_count_seal WHERE id = 1",
+		q.f.Deleted, author, state, from, to, sealRow).Scan(&rows).Error
+	if err != nil {
 		return nil, err
 	}
+	perDay := map[int64]int64{}
+	var seal int64
+	for _, row := range rows {
+		if row.Day == sealRow {
+			seal = row.N
+		} else {
+			perDay[row.Day] += row.N
+		}
+	}
+	var uncounted []int64
+	if err := q.patients().Where("patients.add_time >= ?", seal).Pluck("patients.add_time", &uncounted).Error; err != nil {
+		return nil, err
+	}
+	for _, t := range uncounted {
+		perDay[dayOf(t)]++
+	}
+	days := make([]dayCount, 0, len(perDay))
+	for day, n := range perDay {
+		days = append(days, dayCount{Day: day, N: n})
+	}
+	slices.SortFunc(days, func(a, b dayCount) int { return cmp.Compare(a.Day, b.Day) })
 	if r.From == nil && r.To == nil || len(days) == 0 {
 		return days, nil
 	}

@@ -126,7 +126,16 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 				checkTotals(t, e, alice.token, aliceCases)
 			})
 		}
-		check("registered")
+		seal := func(before int64) {
+			t.Helper()
+			if err := models.SealCounts(context.Background(), e.db, before); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("registered, nothing counted yet")
+		// Half of them counted: totals add the counters and the rest.
+		seal(base + 2*day)
+		check("registered, half counted")
 
 		path := func(id string) string { return api + "/patient/" + id + "/" }
 		// A state change, a move to another day, a change of author.
@@ -135,6 +144,9 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 		e.call(t, "PATCH", path(ids[2]), form("token", manager.token, "author_id", aliceID, "state", "0"))
 		e.call(t, "PATCH", path(ids[3]), form("token", manager.token, "remarks", "no count changes"))
 		e.call(t, "PATCH", path(ids[9]), form("token", manager.token, "doctor_id", "0", "disease_id", "2", "media_from_id", "1"))
+		// A patient moved from the counted days to after the seal, and back.
+		e.call(t, "PATCH", path(ids[10]), form("token", manager.token, "add_time", strconv.FormatInt(base+day/2, 10)))
+		e.call(t, "PATCH", path(ids[0]), form("token", manager.token, "add_time", strconv.FormatInt(base+3*day, 10)))
 		check("edited")
 
 		for _, id := range ids[4:8] {
@@ -142,7 +154,11 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 		}
 		e.call(t, "POST", path(ids[4])+"restore", form("token", manager.token))
 		wantJSON(t, e.call(t, "DELETE", path(ids[5])+"purge", form("token", admin.token)), `{"purged": true}`)
+		wantJSON(t, e.call(t, "DELETE", path(ids[11]), form("token", manager.token)), `{"deleted": true}`)
+		wantJSON(t, e.call(t, "DELETE", path(ids[11])+"purge", form("token", admin.token)), `{"purged": true}`)
 		check("binned, restored and purged")
+		seal(base + 5*day)
+		check("all counted")
 
 		// What the writes kept is what a rebuild from scratch computes.
 		before := derivedRows(t, e.db)
@@ -206,6 +222,10 @@ func TestDeepPagesMatchTheOrder(t *testing.T) {
 			patients = append(patients, p)
 		}
 		if err := e.db.Transaction(func(tx *gorm.DB) error { return models.InsertPatients(tx, patients) }); err != nil {
+			t.Fatal(err)
+		}
+		// Counted up to the middle of day 20; the rest from the indexes.
+		if err := models.SealCounts(context.Background(), e.db, start+20*day+day/2); err != nil {
 			t.Fatal(err)
 		}
 		from, to := start+5*day+day/3, start+33*day+day/2

@@ -91,6 +91,10 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 			}
 		}
 	}
+	// Count them, as a server does when it starts.
+	if err := models.SealCounts(ctx, db, time.Now().Unix()); err != nil {
+		return err
+	}
 	fmt.Printf("done: %d patients in %s\n", patients, time.Since(began).Round(time.Second))
 	return nil
 }

@@ -12,24 +12,32 @@ import (
 // few dozen rows at a million patients (docs/performance.md):
 //
 //   - patient_counts holds how many patients there are per day of add_time,
-//     author, state and bin, with rows for "all authors" (author_id 0) and
-//     "all states" (state -1): the total of the pool, of the bin, of a state
-//     or an author is one short range, and so is finding where page 10,000
-//     starts.
+//     author, state and bin, with rows for "all authors" (author_id 0), "all
+//     states" (state -1) and "all days" (day -1): the total of the pool, of
+//     the bin, of a state or an author is one row, and finding where page
+//     10,000 starts is one short range.
 //   - patient_facets holds the same per doctor, media channel and disease
 //     (and author and bin): the total of such a filter is a row per author.
+//   - Both count only the patients registered before
+//     patient_count_seal.counted_before, which the server moves forward
+//     every minute; the few newer ones are counted in the indexes. So a
+//     registration, and any change to a recent patient, writes no counter:
+//     every write would otherwise wait for the one before it on the same
+//     rows, through its commit.
 //   - patient_terms holds every substring of up to three characters of each
 //     name, with the author, add_time and bin of its patient: part of a name
 //     is one range of it, already in the list's order.
 //   - tel_rev is the phone's digits reversed: a number's last digits are a
 //     prefix of it, which an index finds.
-//   - each column the list sorts or filters by leads an index that ends with
-//     add_time, deleted_at and author_id, so a sort by it (ties by add_time),
-//     a filter on it, its count and a consultant's share of it are read from
-//     the index; author_id leads one that covers every filter.
+//   - each column the list sorts or filters by leads an index that goes on
+//     with add_time and id (the order of ties), then deleted_at and
+//     author_id, so a sort by it, a filter on it, its count and a
+//     consultant's share of it are read from the index; author_id leads one
+//     that covers every filter.
 
-// patientCount0012: n patients registered on day (add_time DIV 86400) by
-// author_id (0: everyone) in state (-1: every state), in the bin or not.
+// patientCount0012: n patients registered on day (add_time DIV 86400; -1:
+// any day) by author_id (0: everyone) in state (-1: every state), in the
+// bin or not.
 type patientCount0012 struct {
 	Deleted  bool   `gorm:"primaryKey;autoIncrement:false"`
 	AuthorID uint64 `gorm:"primaryKey;autoIncrement:false"`
@@ -52,6 +60,16 @@ type patientFacet0012 struct {
 }
 
 func (patientFacet0012) TableName() string { return "patient_facets" }
+
+// patientCountSeal0012 is one row: the counts cover the patients whose
+// add_time is below CountedBefore. It starts at 0, nothing counted: the
+// server counts what there is when it starts.
+type patientCountSeal0012 struct {
+	ID            int8  `gorm:"primaryKey;autoIncrement:false"`
+	CountedBefore int64 `gorm:"not null"`
+}
+
+func (patientCountSeal0012) TableName() string { return "patient_count_seal" }
 
 // patientTerm0012: one row per distinct term of a patient's name. The
 // primary key is the search order (term, bin, add_time, id); deleting a
@@ -144,52 +162,6 @@ func indexesSQLite0012(tx *gorm.DB) error {
 	return tx.Exec("CREATE INDEX idx_patients_wechat_nocase ON patients (wechat COLLATE NOCASE)").Error
 }
 
-// fillCounts0012 counts each patient four times: by author and state, by
-// author, by state, and once in all.
-func fillCounts0012(tx *gorm.DB) error {
-	if tx.Dialector.Name() == "mysql" {
-		return firstError(
-			func() error {
-				return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, state, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-			},
-			func() error {
-				return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, -1, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-			},
-			func() error {
-				return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, state, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-			},
-			func() error {
-				return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, -1, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-			})
-	}
-	return firstError(
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, state, add_time / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, -1, add_time / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, state, add_time / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, -1, add_time / 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		})
-}
-
-func fillFacets0012(tx *gorm.DB) error {
-	return firstError(
-		func() error {
-			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 1, COALESCE(doctor_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 2, COALESCE(media_from_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		},
-		func() error {
-			return tx.Exec("INSERT INTO patient_facets (deleted, facet, value, author_id, n) SELECT deleted_at IS NOT NULL, 3, COALESCE(disease_id, 0), author_id, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4").Error
-		})
-}
-
 // firstError runs steps in order until one fails.
 func firstError(steps ...func() error) error {
 	for _, step := range steps {
@@ -230,11 +202,16 @@ func patientPoolIndexes(tx *gorm.DB) error {
 	err := firstError(
 		func() error { return tx.Exec("DROP TABLE IF EXISTS patient_counts").Error },
 		func() error { return tx.Exec("DROP TABLE IF EXISTS patient_facets").Error },
+		func() error { return tx.Exec("DROP TABLE IF EXISTS patient_count_seal").Error },
 		func() error { return tx.Exec("DROP TABLE IF EXISTS patient_terms").Error })
 	if err != nil {
 		return err
 	}
-	if err := withTableOptions(tx).Migrator().CreateTable(&patientCount0012{}, &patientFacet0012{}, &patientTerm0012{}); err != nil {
+	err = withTableOptions(tx).Migrator().CreateTable(&patientCount0012{}, &patientFacet0012{}, &patientCountSeal0012{}, &patientTerm0012{})
+	if err != nil {
+		return err
+	}
+	if err := tx.Create(&patientCountSeal0012{ID: 1}).Error; err != nil {
 		return err
 	}
 	if mysql {
@@ -245,12 +222,6 @@ func patientPoolIndexes(tx *gorm.DB) error {
 		if err != nil {
 			return err
 		}
-	}
-	if err := fillCounts0012(tx); err != nil {
-		return err
-	}
-	if err := fillFacets0012(tx); err != nil {
-		return err
 	}
 	return fillTerms0012(tx)
 }
