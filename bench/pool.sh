@@ -51,18 +51,16 @@ taskset -c "$SERVER_CPU" "$server_bin" serve >/dev/null 2>&1 & server=$!
 taskset -c "$SERVER_CPU" /tmp/crm-pool-baseline -addr 127.0.0.1:$BASELINE_PORT \
   -dsn "root@tcp(127.0.0.1:3306)/$DB?$DSN_PARAMS" >/dev/null 2>&1 & baseline=$!
 # drop_new removes the patients this run registered, with everything kept
-# beside them, and recounts (as crm reindex would, without redoing terms).
+# beside them, and unseals the counters: the next server to start counts
+# the patients again (a few seconds), as crm reindex would, without redoing
+# the name terms.
 drop_new() {
   mariadb $MYSQL_ARGS "$DB" -e "
     DELETE FROM patient_terms WHERE patient_id >= $first_new;
     DELETE FROM patient_history WHERE patient_id >= $first_new;
     DELETE FROM op_log WHERE target_type = 'patient' AND target_id >= $first_new;
     DELETE FROM patients WHERE id >= $first_new;
-    DELETE FROM patient_counts;
-    INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, state, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4;
-    INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, author_id, -1, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4;
-    INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, state, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4;
-    INSERT INTO patient_counts (deleted, author_id, state, day, n) SELECT deleted_at IS NOT NULL, 0, -1, add_time DIV 86400, COUNT(*) FROM patients GROUP BY 1, 2, 3, 4;"
+    DELETE FROM patient_counts; DELETE FROM patient_facets; UPDATE patient_count_seal SET counted_before = 0;"
 }
 cleanup() {
   kill $server $baseline 2>/dev/null || true
@@ -75,6 +73,11 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+# The server counts the patients when it starts: wait for it.
+for _ in $(seq 1 120); do
+  [ "$(mariadb $MYSQL_ARGS -N "$DB" -e 'SELECT counted_before FROM patient_count_seal')" != 0 ] && break
+  sleep 0.5
+done
 api=http://127.0.0.1:$PORT/back_end/api/v1
 login() { curl -s -X POST $api/token/ -d username="$1" -d password="$2" | sed 's/.*"token":"\([^"]*\)".*/\1/'; }
 admin_token=$(login admin bench-admin-password)

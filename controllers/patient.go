@@ -11,8 +11,9 @@ import (
 )
 
 type PatientController struct {
-	DB  *gorm.DB
-	Now func() time.Time
+	DB        *gorm.DB
+	Now       func() time.Time
+	Registrar *models.Registrar
 }
 
 type patientListJSON struct {
@@ -66,7 +67,7 @@ func (pc PatientController) Create(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, duplicates, err := models.CreatePatient(c.Request.Context(), pc.DB, viewer, in.fields, in.authorID, pc.Now())
+	p, duplicates, err := pc.Registrar.Register(c.Request.Context(), viewer, in.fields, in.authorID, pc.Now())
 	if err != nil {
 		return nil, err
 	}

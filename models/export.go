@@ -21,11 +21,6 @@ type ExportRecord struct {
 	StateName   string
 }
 
-// exportColumns are scanned by hand: reflection per row would cost more
-// than writing the row.
-const exportColumns = "id, name, sex, age, tel, tel_digits, wechat, qq, add_time, order_time, reach_time, " +
-	"disease_id, author_id, state, media_from_id, doctor_id, advisory_way, advisory_content, area, remarks"
-
 // ExportPatients streams the patients the viewer may see, filtered and
 // ordered as the list would, to each; a row at a time from a database
 // cursor, so memory stays flat however many there are.
@@ -42,11 +37,8 @@ func ExportPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter,
 		page.Sort = DefaultPatientSort
 	}
 	rows, err := visiblePatients(db, v, f).
-		Clauses(clause.Select{Expression: clause.Expr{SQL: exportColumns}}).
-		Order(clause.OrderBy{Columns: []clause.OrderByColumn{
-			{Column: clause.Column{Name: string(page.Sort)}, Desc: page.Desc},
-			{Column: clause.Column{Name: "id"}, Desc: page.Desc},
-		}}).Rows()
+		Clauses(clause.Select{Expression: clause.Expr{SQL: listedColumns}}).
+		Order(page.Sort.orderBy(page.Desc)).Rows()
 	if err != nil {
 		return err
 	}
@@ -54,9 +46,7 @@ func ExportPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter,
 	for rows.Next() {
 		var r ExportRecord
 		p := &r.Patient
-		if err := rows.Scan(&p.ID, &p.Name, &p.Sex, &p.Age, &p.Tel, &p.TelDigits, &p.Wechat, &p.QQ, &p.AddTime,
-			&p.OrderTime, &p.ReachTime, &p.DiseaseID, &p.AuthorID, &p.State, &p.MediaFromID, &p.DoctorID,
-			&p.AdvisoryWay, &p.AdvisoryContent, &p.Area, &p.Remarks); err != nil {
+		if err := scanListed(rows, p); err != nil {
 			return err
 		}
 		r.Tel = p.TelFor(v)

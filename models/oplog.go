@@ -84,7 +84,7 @@ type opRecord struct {
 	summary    map[string]any
 }
 
-func (r opRecord) write(tx *gorm.DB, now time.Time) error {
+func (r opRecord) entry(now time.Time) OpLogEntry {
 	entry := OpLogEntry{
 		UserID: r.userID, Username: boundedText(r.username, 32), Action: r.action, TargetType: r.targetType,
 		Address: boundedText(r.address, 45), Summary: boundedSummary(r.summary), CreatedAt: now,
@@ -92,14 +92,24 @@ func (r opRecord) write(tx *gorm.DB, now time.Time) error {
 	if r.targetID != 0 {
 		entry.TargetID = strconv.FormatUint(r.targetID, 10)
 	}
+	return entry
+}
+
+func (r opRecord) write(tx *gorm.DB, now time.Time) error {
+	entry := r.entry(now)
 	return tx.Create(&entry).Error
+}
+
+// viewerOp is what the viewer did, as the log records it.
+func viewerOp(v Viewer, action, targetType string, targetID uint64, summary map[string]any) opRecord {
+	id := v.UserID
+	return opRecord{userID: &id, username: v.Username, address: v.Address, action: action,
+		targetType: targetType, targetID: targetID, summary: summary}
 }
 
 // recordOp logs what the viewer did, inside the transaction of the change.
 func recordOp(tx *gorm.DB, v Viewer, action, targetType string, targetID uint64, summary map[string]any, now time.Time) error {
-	id := v.UserID
-	return opRecord{userID: &id, username: v.Username, address: v.Address, action: action,
-		targetType: targetType, targetID: targetID, summary: summary}.write(tx, now)
+	return viewerOp(v, action, targetType, targetID, summary).write(tx, now)
 }
 
 // RecordSystemOp logs what no user did directly (an import from the
@@ -228,10 +238,10 @@ func pruneOlder(db *gorm.DB, model any, before time.Time, batch int) (int64, err
 	}
 }
 
-func toAny(ids []uint64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
+func toAny[T any](values []T) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
 	}
 	return out
 }

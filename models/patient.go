@@ -162,50 +162,6 @@ var (
 	ErrBookingNeedsAt = apierr.Missing("order_time")
 )
 
-// CreatePatient registers a patient authored by the viewer (or, with
-// patient.register_for_others, by authorID) and reports the existing
-// patients sharing its phone number, WeChat or QQ. A duplicate does not
-// block registration: the consultant decides. Duplicates are looked up
-// across the whole pool (only their ids are returned), since "someone
-// already registered this person" is exactly what must be seen.
-func CreatePatient(ctx context.Context, db *gorm.DB, v Viewer, in PatientFields, authorID *uint64, now time.Time) (Patient, []uint64, error) {
-	p := Patient{AuthorID: v.UserID}
-	p.apply(in, AllPatientFields)
-	var duplicates []uint64
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		seal, err := writeSeal(tx)
-		if err != nil {
-			return err
-		}
-		if err := assignAuthor(tx, v, &p, authorID); err != nil {
-			return err
-		}
-		if err := applyStateRules(v, Patient{State: StateUntreated}, &p, now); err != nil {
-			return err
-		}
-		if err := checkPatientReferences(tx, Patient{}, p); err != nil {
-			return err
-		}
-		if err := tx.Create(&p).Error; err != nil {
-			return err
-		}
-		if err := recordHistory(tx, v, p.ID, ActionCreate, creationChanges(p), now); err != nil {
-			return err
-		}
-		if err := recordOp(tx, v, OpPatientCreate, TargetPatient, p.ID, map[string]any{"name": p.Name}, now); err != nil {
-			return err
-		}
-		if duplicates, err = duplicatesOf(tx, p); err != nil {
-			return err
-		}
-		return syncDerived(tx, seal, nil, &p)
-	})
-	if err != nil {
-		return Patient{}, nil, err
-	}
-	return p, duplicates, nil
-}
-
 // assignAuthor sets a chosen author. Choosing someone else needs
 // patient.register_for_others: without it the request is refused, not
 // quietly registered under the caller.
@@ -247,17 +203,47 @@ func applyStateRules(v Viewer, before Patient, p *Patient, now time.Time) error 
 	return nil
 }
 
-// checkPatientReferences checks the dictionary ids of p, and its advisory
-// way, in one query: ids must exist and be enabled, but an id the patient
-// already had stays acceptable after its entry is disabled; an advisory
-// way is free text, refused only when it names a disabled entry.
+// references is what the database says about the dictionary entries a
+// patient names: whether each exists and is enabled (nil: no such entry),
+// and whether its advisory way names a disabled entry.
+type references struct {
+	Disease, Media, Doctor *bool
+	DisabledWay            bool
+}
+
+// check applies the rule: ids must exist and be enabled, but an id the
+// patient already had stays acceptable after its entry is disabled; an
+// advisory way is free text, refused only when it names a disabled entry
+// it did not already have.
+func (r references) check(before, p Patient) error {
+	same := func(a, b *uint64) bool { return a != nil && b != nil && *a == *b }
+	for _, ref := range []struct {
+		field     string
+		id        *uint64
+		enabled   *bool
+		unchanged bool
+	}{
+		{"disease_id", p.DiseaseID, r.Disease, same(before.DiseaseID, p.DiseaseID)},
+		{"media_from_id", p.MediaFromID, r.Media, same(before.MediaFromID, p.MediaFromID)},
+		{"doctor_id", p.DoctorID, r.Doctor, same(before.DoctorID, p.DoctorID)},
+	} {
+		if ref.id != nil && (ref.enabled == nil || !*ref.enabled && !ref.unchanged) {
+			return apierr.Invalid(ref.field)
+		}
+	}
+	if r.DisabledWay && !sameValue(before.AdvisoryWay, p.AdvisoryWay) {
+		return apierr.Invalid("advisory_way")
+	}
+	return nil
+}
+
+// checkPatientReferences checks the dictionary entries of p in one query.
 func checkPatientReferences(tx *gorm.DB, before, p Patient) error {
-	wayChanged := !sameValue(before.AdvisoryWay, p.AdvisoryWay)
-	if p.DiseaseID == nil && p.MediaFromID == nil && p.DoctorID == nil && (p.AdvisoryWay == nil || !wayChanged) {
+	if p.DiseaseID == nil && p.MediaFromID == nil && p.DoctorID == nil && p.AdvisoryWay == nil {
 		return nil
 	}
 	var found struct {
-		Disease, Media, Doctor *bool // nil: no such entry
+		Disease, Media, Doctor *bool
 		DisabledWays           int64
 	}
 	err := tx.Raw("SELECT (SELECT enabled FROM diseases WHERE id = ?) AS disease, "+
@@ -268,25 +254,8 @@ func checkPatientReferences(tx *gorm.DB, before, p Patient) error {
 	if err != nil {
 		return err
 	}
-	same := func(a, b *uint64) bool { return a != nil && b != nil && *a == *b }
-	for _, ref := range []struct {
-		field     string
-		id        *uint64
-		enabled   *bool
-		unchanged bool
-	}{
-		{"disease_id", p.DiseaseID, found.Disease, same(before.DiseaseID, p.DiseaseID)},
-		{"media_from_id", p.MediaFromID, found.Media, same(before.MediaFromID, p.MediaFromID)},
-		{"doctor_id", p.DoctorID, found.Doctor, same(before.DoctorID, p.DoctorID)},
-	} {
-		if ref.id != nil && (ref.enabled == nil || !*ref.enabled && !ref.unchanged) {
-			return apierr.Invalid(ref.field)
-		}
-	}
-	if wayChanged && found.DisabledWays > 0 {
-		return apierr.Invalid("advisory_way")
-	}
-	return nil
+	return references{Disease: found.Disease, Media: found.Media, Doctor: found.Doctor,
+		DisabledWay: found.DisabledWays > 0}.check(before, p)
 }
 
 // FindPatient returns a patient the viewer may see; 46001 otherwise, also
@@ -484,24 +453,6 @@ func FindDuplicates(ctx context.Context, db *gorm.DB, v Viewer, q DuplicateQuery
 		return nil, 0, err
 	}
 	return visible, all - inScope, nil
-}
-
-// duplicatesOf lists the ids of the other patients sharing a contact with p.
-func duplicatesOf(db *gorm.DB, p Patient) ([]uint64, error) {
-	var wechat, qq string
-	if p.Wechat != nil {
-		wechat = *p.Wechat
-	}
-	if p.QQ != nil {
-		qq = *p.QQ
-	}
-	same := sameContact(db, p.TelDigits, wechat, qq, p.ID)
-	if same == nil {
-		return nil, nil
-	}
-	var ids []uint64
-	err := same.join(db.Model(&Patient{})).Order("patients.id").Limit(maxDuplicates).Pluck("patients.id", &ids).Error
-	return ids, err
 }
 
 // sameContact is the search for the patients in the pool (not the bin)

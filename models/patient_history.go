@@ -119,16 +119,22 @@ func sameValue(a, b *string) bool {
 	return *a == *b
 }
 
-func recordHistory(tx *gorm.DB, v Viewer, patientID uint64, action string, changes []Change, now time.Time) error {
+func historyEntry(v Viewer, patientID uint64, action string, changes []Change, now time.Time) (PatientHistoryEntry, error) {
 	encoded, err := json.Marshal(changes)
+	if err != nil {
+		return PatientHistoryEntry{}, err
+	}
+	userID := v.UserID
+	return PatientHistoryEntry{PatientID: patientID, UserID: &userID, Username: v.Username, Action: action,
+		Address: boundedText(v.Address, 45), Changes: string(encoded), CreatedAt: now}, nil
+}
+
+func recordHistory(tx *gorm.DB, v Viewer, patientID uint64, action string, changes []Change, now time.Time) error {
+	entry, err := historyEntry(v, patientID, action, changes, now)
 	if err != nil {
 		return err
 	}
-	userID := v.UserID
-	return tx.Create(&PatientHistoryEntry{
-		PatientID: patientID, UserID: &userID, Username: v.Username, Action: action,
-		Address: boundedText(v.Address, 45), Changes: string(encoded), CreatedAt: now,
-	}).Error
+	return tx.Create(&entry).Error
 }
 
 // HistoryEntry is an entry as a viewer may see it.

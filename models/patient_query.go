@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"math"
 	"slices"
 	"unicode/utf8"
@@ -285,15 +286,44 @@ func (q poolQuery) total() (int64, error) {
 	return n, err
 }
 
+// listedColumns are the columns a listed patient is read with, by
+// scanListed: reflection per row would cost more than the rest of a page.
+const listedColumns = "patients.id, patients.name, patients.sex, patients.age, patients.tel, patients.tel_digits, " +
+	"patients.wechat, patients.qq, patients.add_time, patients.order_time, patients.reach_time, patients.disease_id, " +
+	"patients.author_id, patients.state, patients.media_from_id, patients.doctor_id, patients.advisory_way, " +
+	"patients.advisory_content, patients.area, patients.remarks"
+
+func scanListed(rows *sql.Rows, p *Patient) error {
+	return rows.Scan(&p.ID, &p.Name, &p.Sex, &p.Age, &p.Tel, &p.TelDigits, &p.Wechat, &p.QQ, &p.AddTime,
+		&p.OrderTime, &p.ReachTime, &p.DiseaseID, &p.AuthorID, &p.State, &p.MediaFromID, &p.DoctorID,
+		&p.AdvisoryWay, &p.AdvisoryContent, &p.Area, &p.Remarks)
+}
+
+// listed runs query with the listed columns.
+func listed(query *gorm.DB) ([]Patient, error) {
+	rows, err := query.Clauses(clause.Select{Expression: clause.Expr{SQL: listedColumns}}).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Patient{}
+	for rows.Next() {
+		var p Patient
+		if err := scanListed(rows, &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // page reads one page of rows from query (patients, filtered), skipping
 // offset rows of the order. Beyond the first page the skipping is done on
 // ids alone, so the index serves it without reading the skipped rows.
 func (q poolQuery) page(query *gorm.DB, page PatientPage, offset int) ([]Patient, error) {
 	order := page.Sort.orderBy(page.Desc)
-	var rows []Patient
 	if offset == 0 {
-		err := query.Select("patients.*").Order(order).Limit(page.PerPage).Find(&rows).Error
-		return rows, err
+		return listed(query.Order(order).Limit(page.PerPage))
 	}
 	var ids []uint64
 	err := query.Order(order).Offset(offset).Limit(page.PerPage).Pluck("patients.id", &ids).Error
@@ -305,11 +335,11 @@ func (q poolQuery) page(query *gorm.DB, page PatientPage, offset int) ([]Patient
 
 // byIDs reads the rows of ids, in that order.
 func (q poolQuery) byIDs(ids []uint64) ([]Patient, error) {
-	rows := make([]Patient, 0, len(ids))
 	if len(ids) == 0 {
-		return rows, nil
+		return []Patient{}, nil
 	}
-	if err := q.db.Unscoped().Where(clause.IN{Column: "id", Values: toAny(ids)}).Find(&rows).Error; err != nil {
+	rows, err := listed(q.db.Model(&Patient{}).Unscoped().Where(clause.IN{Column: "id", Values: toAny(ids)}))
+	if err != nil {
 		return nil, err
 	}
 	position := make(map[uint64]int, len(ids))

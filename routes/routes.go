@@ -107,7 +107,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	clinic := d.Config.Clinic.Location()
 	reports := controllers.ReportController{DB: d.DB, Now: d.Clock, Location: clinic}
 	export := controllers.ExportController{DB: d.DB, Now: d.Clock, Location: clinic, Log: d.Log}
-	patients := controllers.PatientController{DB: d.DB, Now: d.Clock}
+	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB)}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	h := controllers.JSON
 

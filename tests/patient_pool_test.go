@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,5 +347,88 @@ func TestSearchFollowsNameChanges(t *testing.T) {
 		if left != 0 {
 			t.Errorf("%d terms left of a purged patient", left)
 		}
+	})
+}
+
+// Registrations sent at once are written together (models.Registrar):
+// each still gets its own answer, its own id, history and log entry, and a
+// refused one does not take the others down with it.
+func TestConcurrentRegistrations(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		alice := e.newAccount(t, models.RoleConsultant)
+		e.db.Model(&models.Doctor{}).Where("id = ?", 3).Update("enabled", false)
+		existing := e.createPatient(t, admin.token, "name", "老病人", "add_time", "1000", "state", "0", "tel", "13800000000")
+
+		const n = 40
+		type answer struct {
+			i    int
+			resp response
+		}
+		answers := make(chan answer, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				kv := []string{"token", alice.token, "name", fmt.Sprintf("并发%02d", i), "add_time", strconv.Itoa(2000 + i), "state", "0",
+					"tel", fmt.Sprintf("1390000%04d", i)}
+				switch i % 5 {
+				case 1:
+					kv = append(kv, "doctor_id", "3") // disabled: refused
+				case 2:
+					kv[len(kv)-1] = "13800000000" // the existing patient's number
+				case 3:
+					kv[7] = "2" // state: a consultant may not confirm an arrival
+				}
+				answers <- answer{i, e.call(t, "POST", api+"/patient/", form(kv...))}
+			}()
+		}
+		wg.Wait()
+		close(answers)
+		created := 0
+		for a := range answers {
+			switch a.i % 5 {
+			case 1:
+				wantError(t, a.resp, 40035, "参数不合法: doctor_id")
+				continue
+			case 3:
+				wantError(t, a.resp, 48001, "用户没有权限")
+				continue
+			}
+			p, ok := field(t, a.resp, "newPatient").(map[string]any)
+			if !ok {
+				t.Fatalf("%d: %s", a.i, a.resp.body)
+			}
+			created++
+			id := p["id"].(string)
+			// The id answered is the row written with this request's fields.
+			var row models.Patient
+			e.db.Take(&row, id)
+			if row.Name != fmt.Sprintf("并发%02d", a.i) || p["name"] != row.Name || p["authorId"] != strconv.FormatUint(alice.id, 10) {
+				t.Errorf("%d: answered %v, stored %q", a.i, p, row.Name)
+			}
+			var history []models.PatientHistoryEntry
+			e.db.Where("patient_id = ?", id).Find(&history)
+			if len(history) != 1 || !strings.Contains(history[0].Changes, row.Name) || history[0].Action != models.ActionCreate {
+				t.Errorf("%d: history %+v", a.i, history)
+			}
+			var logged int64
+			e.db.Model(&models.OpLogEntry{}).Where("action = ? AND target_id = ?", models.OpPatientCreate, id).Count(&logged)
+			if logged != 1 {
+				t.Errorf("%d: %d log entries", a.i, logged)
+			}
+			dups, _ := decodeJSON(t, a.resp.body).(map[string]any)["duplicates"].([]any)
+			if a.i%5 == 2 && (len(dups) == 0 || dups[0] != existing) {
+				t.Errorf("%d: the existing patient with the same number is a duplicate: %v", a.i, dups)
+			}
+		}
+		if created != n*3/5 {
+			t.Errorf("%d registered, want %d", created, n*3/5)
+		}
+		// Searches and totals know every one of them.
+		wantJSON(t, e.call(t, "GET", api+"/patient/", query("token", alice.token, "count", "1")), fmt.Sprintf(`{"count": %d}`, created))
+		wantJSON(t, e.call(t, "GET", api+"/patient/", query("token", alice.token, "count", "1", "q", "并发")), fmt.Sprintf(`{"count": %d}`, created))
 	})
 }
