@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"slices"
 	"unicode/utf8"
@@ -367,19 +368,36 @@ func sumDays(days []dayCount) int64 {
 	return n
 }
 
-// countedTotal is the total of a counted filter: the all-days row of
-// patient_counts, plus the patients registered since the seal, counted in
-// the indexes; in one statement, so that both see the same seal.
+// countedTotal is the total of a counted filter.
 func (q poolQuery) countedTotal() (int64, error) {
 	if q.f.AddTime.set() {
 		days, err := q.days()
 		return sumDays(days), err
 	}
+	t, err := q.totals()
+	return t.all, err
+}
+
+// countedTotals splits a counted filter's total at the seal.
+type countedTotals struct {
+	all       int64 // every patient of the filter
+	uncounted int64 // those registered since the seal, counted in the indexes
+	seal      int64
+}
+
+// totals reads the all-days row of patient_counts, the seal and the count
+// of the patients since the seal in one statement, so that all three see
+// the same seal.
+func (q poolQuery) totals() (countedTotals, error) {
 	author, state := q.countKey()
-	var total int64
-	err := q.db.Raw("SELECT COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day = ?), 0) + (?)",
-		q.f.Deleted, author, state, allDays, q.uncounted().Select("COUNT(*)")).Scan(&total).Error
-	return total, err
+	var t struct {
+		Counted, Uncounted, Seal int64
+	}
+	uncounted := q.patients().Select("COUNT(*)").Where("patients.add_time >= seal.counted_before")
+	err := q.db.Raw("SELECT COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day = ?), 0) AS counted, "+
+		"(?) AS uncounted, seal.counted_before AS seal FROM patient_count_seal seal WHERE seal.id = 1",
+		q.f.Deleted, author, state, allDays, uncounted).Scan(&t).Error
+	return countedTotals{all: t.Counted + t.Uncounted, uncounted: t.Uncounted, seal: t.Seal}, err
 }
 
 // countKey is the patient_counts key of a counted filter, but for the day.
@@ -467,21 +485,86 @@ func (q poolQuery) days() ([]dayCount, error) {
 // rows of that day rather than every row before it.
 func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
 	offset := page.offset()
-	seek := page.Sort == "add_time" && offset >= seekFromOffset
-	var days []dayCount
-	var total int64
-	var err error
-	if seek {
-		days, err = q.days()
-		total = sumDays(days)
-	} else {
-		total, err = q.countedTotal()
+	if q.f.AddTime.set() {
+		return q.rangePage(page)
 	}
-	if err != nil || int64(offset) >= total {
-		return []Patient{}, total, err
+	t, err := q.totals()
+	if err != nil || int64(offset) >= t.all {
+		return []Patient{}, t.all, err
 	}
 	query := q.patients()
-	if seek && days[0].Day >= 0 {
+	if page.Sort == "add_time" && offset >= seekFromOffset {
+		// Newest first, the patients since the seal come before the
+		// counted ones; oldest first, after them.
+		counted := t.all - t.uncounted
+		target, inUncounted := int64(offset), false
+		if page.Desc {
+			inUncounted = target < t.uncounted
+			target -= t.uncounted
+		} else {
+			inUncounted = target >= counted
+		}
+		switch {
+		case inUncounted && page.Desc:
+			query = query.Where("patients.add_time >= ?", t.seal)
+		case inUncounted:
+			query = query.Where("patients.add_time >= ?", t.seal)
+			offset -= int(counted)
+		default:
+			day, before, err := q.seekCounted(target, page.Desc)
+			if err != nil {
+				return nil, 0, err
+			}
+			if page.Desc {
+				offset = int(target - before)
+				query = query.Where("patients.add_time < ?", min((day+1)*secondsPerDay, t.seal))
+			} else {
+				offset -= int(before)
+				query = query.Where("patients.add_time >= ?", day*secondsPerDay)
+			}
+		}
+	}
+	rows, err := q.page(query, page, offset)
+	return rows, t.all, err
+}
+
+// seekCounted finds, in patient_counts, the day of the counted patient at
+// offset in add_time order and how many counted ones come before that day:
+// the database adds the days up and answers one row.
+func (q poolQuery) seekCounted(offset int64, desc bool) (day, before int64, err error) {
+	author, state := q.countKey()
+	var found []struct{ Day, Skipped int64 }
+	if desc {
+		err = q.db.Raw("SELECT day, cum - n AS skipped FROM (SELECT day, n, SUM(n) OVER (ORDER BY day DESC) AS cum "+
+			"FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day >= 0) w "+
+			"WHERE cum > ? ORDER BY day DESC LIMIT 1", q.f.Deleted, author, state, offset).Scan(&found).Error
+	} else {
+		err = q.db.Raw("SELECT day, cum - n AS skipped FROM (SELECT day, n, SUM(n) OVER (ORDER BY day) AS cum "+
+			"FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day >= 0) w "+
+			"WHERE cum > ? ORDER BY day LIMIT 1", q.f.Deleted, author, state, offset).Scan(&found).Error
+	}
+	if err == nil && len(found) != 1 {
+		err = errors.New("patient_counts holds fewer patients than its all-days row: run crm reindex")
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return found[0].Day, found[0].Skipped, nil
+}
+
+// rangePage is countedPage for a filter with an add_time range: the days
+// in the range, their counts from both sides of the seal.
+func (q poolQuery) rangePage(page PatientPage) ([]Patient, int64, error) {
+	days, err := q.days()
+	if err != nil {
+		return nil, 0, err
+	}
+	total, offset := sumDays(days), page.offset()
+	if int64(offset) >= total {
+		return []Patient{}, total, nil
+	}
+	query := q.patients()
+	if page.Sort == "add_time" && offset >= seekFromOffset && days[0].Day >= 0 {
 		day, before := seekDay(days, int64(offset), page.Desc)
 		offset -= int(before)
 		if page.Desc {

@@ -246,7 +246,7 @@ func TestDeepPagesMatchTheOrder(t *testing.T) {
 			for _, order := range []string{"desc", "asc"} {
 				sqlOrder := "add_time " + order + ", id " + order
 				total := sqlCount(t, e, c.where, c.args...)
-				for _, page := range []int{1, 2, 34, 35, 50, int(total)/30 + 1, int(total)/30 + 2} {
+				for _, page := range []int{1, 2, 34, 35, 50, 60, 80, int(total)/30 + 1, int(total)/30 + 2} {
 					params := append([]string{"token", c.token, "order", order, "page", strconv.Itoa(page)}, c.params...)
 					resp := e.call(t, "GET", api+"/patient/", query(params...))
 					want := sqlIDs(t, e, c.where, sqlOrder, 30, (page-1)*30, c.args...)
