@@ -24,7 +24,7 @@ import (
 // workflow of a recent patient, touches none, so writers do not queue on
 // the few rows every one of them would otherwise update.
 
-// secondsPerDay is the width of a patient_counts bucket: unix days, not
+// secondsPerDay is the width of a patient_counts day: unix days, not
 // calendar days, since they only locate rows.
 const secondsPerDay = 86400
 
@@ -32,14 +32,25 @@ const secondsPerDay = 86400
 const (
 	allAuthors uint64 = 0
 	allStates  int8   = -1
-	allDays    int64  = -1
+)
+
+// The spans of time patient_counts counts over; a block is daysPerBlock
+// days, so a deep page is found among a few dozen blocks, then a block's
+// days.
+const (
+	spanAll   int8 = 0
+	spanBlock int8 = 1
+	spanDay   int8 = 2
+
+	daysPerBlock = 32
 )
 
 type patientCount struct {
 	Deleted  bool
 	AuthorID uint64
 	State    int8
-	Day      int64
+	Span     int8
+	Bucket   int64
 	N        int64
 }
 
@@ -87,12 +98,13 @@ type countKey struct {
 	deleted bool
 	author  uint64
 	state   int8
-	day     int64
+	span    int8
+	bucket  int64
 }
 
 func (k countKey) compare(o countKey) int {
 	return cmp.Or(cmpBool(k.deleted, o.deleted), cmp.Compare(k.author, o.author),
-		cmp.Compare(k.state, o.state), cmp.Compare(k.day, o.day))
+		cmp.Compare(k.state, o.state), cmp.Compare(k.span, o.span), cmp.Compare(k.bucket, o.bucket))
 }
 
 type facetKey struct {
@@ -128,15 +140,15 @@ func newDerivedDeltas() derivedDeltas {
 }
 
 // add counts p (sign +1) or uncounts it (-1): under its author and state,
-// its author, its state and everyone, for its day and for all days; and
-// under its doctor, media channel and disease.
+// its author, its state and everyone, for all time, its block and its day;
+// and under its doctor, media channel and disease.
 func (d derivedDeltas) add(p Patient, sign int64) {
-	deleted := p.DeletedAt.Valid
+	deleted, day := p.DeletedAt.Valid, dayOf(p.AddTime)
 	for _, author := range []uint64{p.AuthorID, allAuthors} {
 		for _, state := range []int8{p.State, allStates} {
-			for _, day := range []int64{dayOf(p.AddTime), allDays} {
-				d.counts[countKey{deleted, author, state, day}] += sign
-			}
+			d.counts[countKey{deleted, author, state, spanAll, 0}] += sign
+			d.counts[countKey{deleted, author, state, spanBlock, day / daysPerBlock}] += sign
+			d.counts[countKey{deleted, author, state, spanDay, day}] += sign
 		}
 	}
 	for _, f := range []struct {
@@ -156,7 +168,7 @@ func (d derivedDeltas) apply(tx *gorm.DB) error {
 	}
 	var counts []patientCount
 	for _, k := range sortedKeys(d.counts, countKey.compare) {
-		counts = append(counts, patientCount{Deleted: k.deleted, AuthorID: k.author, State: k.state, Day: k.day, N: d.counts[k]})
+		counts = append(counts, patientCount{Deleted: k.deleted, AuthorID: k.author, State: k.state, Span: k.span, Bucket: k.bucket, N: d.counts[k]})
 	}
 	if len(facets) > 0 {
 		add := gorm.Expr("patient_facets.n + excluded.n")
@@ -177,7 +189,7 @@ func (d derivedDeltas) apply(tx *gorm.DB) error {
 			add = gorm.Expr("patient_counts.n + VALUES(n)")
 		}
 		return tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "deleted"}, {Name: "author_id"}, {Name: "state"}, {Name: "day"}},
+			Columns:   []clause.Column{{Name: "deleted"}, {Name: "author_id"}, {Name: "state"}, {Name: "span"}, {Name: "bucket"}},
 			DoUpdates: clause.Assignments(map[string]any{"n": add}),
 		}).CreateInBatches(counts, 500).Error
 	}

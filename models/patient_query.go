@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"math"
 	"slices"
 	"unicode/utf8"
@@ -326,12 +325,10 @@ func (q poolQuery) page(query *gorm.DB, page PatientPage, offset int) ([]Patient
 	if offset == 0 {
 		return listed(query.Order(order).Limit(page.PerPage))
 	}
-	var ids []uint64
-	err := query.Order(order).Offset(offset).Limit(page.PerPage).Pluck("patients.id", &ids).Error
-	if err != nil {
-		return nil, err
-	}
-	return q.byIDs(ids)
+	// The offset is skipped in the index, reading ids only; then the page's
+	// rows are joined by id.
+	ids := query.Select("patients.id").Order(order).Offset(offset).Limit(page.PerPage)
+	return listed(q.db.Model(&Patient{}).Unscoped().Joins("JOIN (?) page ON page.id = patients.id", ids).Order(order))
 }
 
 // byIDs reads the rows of ids, in that order.
@@ -394,9 +391,9 @@ func (q poolQuery) totals() (countedTotals, error) {
 		Counted, Uncounted, Seal int64
 	}
 	uncounted := q.patients().Select("COUNT(*)").Where("patients.add_time >= seal.counted_before")
-	err := q.db.Raw("SELECT COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day = ?), 0) AS counted, "+
-		"(?) AS uncounted, seal.counted_before AS seal FROM patient_count_seal seal WHERE seal.id = 1",
-		q.f.Deleted, author, state, allDays, uncounted).Scan(&t).Error
+	err := q.db.Raw("SELECT COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
+		"AND span = ? AND bucket = 0), 0) AS counted, (?) AS uncounted, seal.counted_before AS seal FROM patient_count_seal seal WHERE seal.id = 1",
+		q.f.Deleted, author, state, spanAll, uncounted).Scan(&t).Error
 	return countedTotals{all: t.Counted + t.Uncounted, uncounted: t.Uncounted, seal: t.Seal}, err
 }
 
@@ -435,9 +432,9 @@ func (q poolQuery) days() ([]dayCount, error) {
 		to = dayOf(*r.To)
 	}
 	var rows []dayCount
-	err := q.db.Raw("SELECT day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day >= ? AND day <= ? AND n <> 0 "+
-		"UNION ALL SELECT ?, counted_before FROM patient_count_seal WHERE id = 1",
-		q.f.Deleted, author, state, from, to, sealRow).Scan(&rows).Error
+	err := q.db.Raw("SELECT bucket AS day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? "+
+		"AND bucket >= ? AND bucket <= ? AND n <> 0 UNION ALL SELECT ?, counted_before FROM patient_count_seal WHERE id = 1",
+		q.f.Deleted, author, state, spanDay, from, to, sealRow).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -530,26 +527,27 @@ func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
 
 // seekCounted finds, in patient_counts, the day of the counted patient at
 // offset in add_time order and how many counted ones come before that day:
-// the database adds the days up and answers one row.
+// first its block among the blocks, then its day among the block's days.
 func (q poolQuery) seekCounted(offset int64, desc bool) (day, before int64, err error) {
 	author, state := q.countKey()
-	var found []struct{ Day, Skipped int64 }
-	if desc {
-		err = q.db.Raw("SELECT day, cum - n AS skipped FROM (SELECT day, n, SUM(n) OVER (ORDER BY day DESC) AS cum "+
-			"FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day >= 0) w "+
-			"WHERE cum > ? ORDER BY day DESC LIMIT 1", q.f.Deleted, author, state, offset).Scan(&found).Error
-	} else {
-		err = q.db.Raw("SELECT day, cum - n AS skipped FROM (SELECT day, n, SUM(n) OVER (ORDER BY day) AS cum "+
-			"FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND day >= 0) w "+
-			"WHERE cum > ? ORDER BY day LIMIT 1", q.f.Deleted, author, state, offset).Scan(&found).Error
+	buckets := func(span int8, from, to int64) ([]dayCount, error) {
+		var rows []dayCount
+		err := q.db.Raw("SELECT bucket AS day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
+			"AND span = ? AND bucket >= ? AND bucket <= ? AND n <> 0 ORDER BY bucket",
+			q.f.Deleted, author, state, span, from, to).Scan(&rows).Error
+		return rows, err
 	}
-	if err == nil && len(found) != 1 {
-		err = errors.New("patient_counts holds fewer patients than its all-days row: run crm reindex")
-	}
+	blocks, err := buckets(spanBlock, 0, math.MaxInt64)
 	if err != nil {
 		return 0, 0, err
 	}
-	return found[0].Day, found[0].Skipped, nil
+	block, beforeBlock := seekDay(blocks, offset, desc)
+	days, err := buckets(spanDay, block*daysPerBlock, block*daysPerBlock+daysPerBlock-1)
+	if err != nil {
+		return 0, 0, err
+	}
+	day, beforeDay := seekDay(days, offset-beforeBlock, desc)
+	return day, beforeBlock + beforeDay, nil
 }
 
 // rangePage is countedPage for a filter with an add_time range: the days
@@ -581,8 +579,8 @@ func (q poolQuery) rangePage(page PatientPage) ([]Patient, int64, error) {
 // reading the counts per day.
 const seekFromOffset = 1000
 
-// seekDay finds the day holding the row at offset in add_time order and
-// how many rows come before that day.
+// seekDay finds the bucket (a day, or a block of days) holding the row at
+// offset in add_time order and how many rows come before that bucket.
 func seekDay(days []dayCount, offset int64, desc bool) (day, before int64) {
 	for i := range days {
 		d := days[i]

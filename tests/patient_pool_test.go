@@ -176,10 +176,10 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 func derivedRows(t *testing.T, db *gorm.DB) string {
 	t.Helper()
 	var counts, facets []string
-	countsSQL := "SELECT deleted || '/' || author_id || '/' || state || '/' || day || '=' || n FROM patient_counts WHERE n <> 0 ORDER BY deleted, author_id, state, day"
+	countsSQL := "SELECT deleted || '/' || author_id || '/' || state || '/' || span || '/' || bucket || '=' || n FROM patient_counts WHERE n <> 0 ORDER BY deleted, author_id, state, span, bucket"
 	facetsSQL := "SELECT deleted || '/' || facet || '/' || value || '/' || author_id || '=' || n FROM patient_facets WHERE n <> 0 ORDER BY deleted, facet, value, author_id"
 	if db.Dialector.Name() == "mysql" {
-		countsSQL = "SELECT CONCAT(deleted, '/', author_id, '/', state, '/', day, '=', n) FROM patient_counts WHERE n <> 0 ORDER BY deleted, author_id, state, day"
+		countsSQL = "SELECT CONCAT(deleted, '/', author_id, '/', state, '/', span, '/', bucket, '=', n) FROM patient_counts WHERE n <> 0 ORDER BY deleted, author_id, state, span, bucket"
 		facetsSQL = "SELECT CONCAT(deleted, '/', facet, '/', value, '/', author_id, '=', n) FROM patient_facets WHERE n <> 0 ORDER BY deleted, facet, value, author_id"
 	}
 	if err := db.Raw(countsSQL).Scan(&counts).Error; err != nil {

@@ -11,11 +11,11 @@ import (
 // Migration 0012 makes every screen of the patient pool an index walk of a
 // few dozen rows at a million patients (docs/performance.md):
 //
-//   - patient_counts holds how many patients there are per day of add_time,
-//     author, state and bin, with rows for "all authors" (author_id 0), "all
-//     states" (state -1) and "all days" (day -1): the total of the pool, of
-//     the bin, of a state or an author is one row, and finding where page
-//     10,000 starts is one short range.
+//   - patient_counts holds how many patients there are per author, state and
+//     bin, for all time, per 32 days and per day of add_time, with rows for
+//     "all authors" (author_id 0) and "all states" (state -1): the total of
+//     the pool, of the bin, of a state or an author is one row, and finding
+//     where page 10,000 starts is two short ranges.
 //   - patient_facets holds the same per doctor, media channel and disease
 //     (and author and bin): the total of such a filter is a row per author.
 //   - Both count only the patients registered before
@@ -35,14 +35,16 @@ import (
 //     consultant's share of it are read from the index; author_id leads one
 //     that covers every filter.
 
-// patientCount0012: n patients registered on day (add_time DIV 86400; -1:
-// any day) by author_id (0: everyone) in state (-1: every state), in the
-// bin or not.
+// patientCount0012: n patients by author_id (0: everyone) in state (-1:
+// every state), in the bin or not, registered in a span of time: span 0 is
+// all time (bucket 0), span 1 the 32 days of bucket add_time DIV (86400 *
+// 32), span 2 the day of bucket add_time DIV 86400.
 type patientCount0012 struct {
 	Deleted  bool   `gorm:"primaryKey;autoIncrement:false"`
 	AuthorID uint64 `gorm:"primaryKey;autoIncrement:false"`
 	State    int8   `gorm:"primaryKey;autoIncrement:false;type:tinyint"`
-	Day      int64  `gorm:"primaryKey;autoIncrement:false"`
+	Span     int8   `gorm:"primaryKey;autoIncrement:false;type:tinyint"`
+	Bucket   int64  `gorm:"primaryKey;autoIncrement:false"`
 	N        int64  `gorm:"not null"`
 }
 
