@@ -293,10 +293,11 @@ const listedColumns = "patients.id, patients.name, patients.sex, patients.age, p
 	"patients.author_id, patients.state, patients.media_from_id, patients.doctor_id, patients.advisory_way, " +
 	"patients.advisory_content, patients.area, patients.remarks"
 
-func scanListed(rows *sql.Rows, p *Patient) error {
-	return rows.Scan(&p.ID, &p.Name, &p.Sex, &p.Age, &p.Tel, &p.TelDigits, &p.Wechat, &p.QQ, &p.AddTime,
+// scanListed reads a row of listedColumns, and then the extra columns.
+func scanListed(rows *sql.Rows, p *Patient, extra ...any) error {
+	return rows.Scan(append([]any{&p.ID, &p.Name, &p.Sex, &p.Age, &p.Tel, &p.TelDigits, &p.Wechat, &p.QQ, &p.AddTime,
 		&p.OrderTime, &p.ReachTime, &p.DiseaseID, &p.AuthorID, &p.State, &p.MediaFromID, &p.DoctorID,
-		&p.AdvisoryWay, &p.AdvisoryContent, &p.Area, &p.Remarks)
+		&p.AdvisoryWay, &p.AdvisoryContent, &p.Area, &p.Remarks}, extra...)...)
 }
 
 // listed runs query with the listed columns.
@@ -397,6 +398,33 @@ func (q poolQuery) totals() (countedTotals, error) {
 	return countedTotals{all: t.Counted + t.Uncounted, uncounted: t.Uncounted, seal: t.Seal}, err
 }
 
+// firstPage reads the first page of a counted filter with its total, in
+// one statement: the page every list opens on costs one round trip.
+func (q poolQuery) firstPage(page PatientPage) ([]Patient, int64, error) {
+	author, state := q.countKey()
+	uncounted := q.patients().Select("COUNT(*)").Where("patients.add_time >= seal.counted_before")
+	total := q.db.Raw("SELECT COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
+		"AND span = ? AND bucket = 0), 0) + (?) AS n FROM patient_count_seal seal WHERE seal.id = 1",
+		q.f.Deleted, author, state, spanAll, uncounted)
+	rows, err := q.patients().Joins("CROSS JOIN (?) total", total).
+		Clauses(clause.Select{Expression: clause.Expr{SQL: listedColumns + ", total.n"}}).
+		Order(page.Sort.orderBy(page.Desc)).Limit(page.PerPage).Rows()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []Patient{}
+	var n int64 // no rows on the first page: there are none at all
+	for rows.Next() {
+		var p Patient
+		if err := scanListed(rows, &p, &n); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	return out, n, rows.Err()
+}
+
 // countKey is the patient_counts key of a counted filter, but for the day.
 func (q poolQuery) countKey() (author uint64, state int8) {
 	author, state = allAuthors, allStates
@@ -478,71 +506,97 @@ func (q poolQuery) days() ([]dayCount, error) {
 }
 
 // countedPage is a page of a counted filter. In the default order, the
-// counts per day tell on which day a deep page starts, so it skips only the
-// rows of that day rather than every row before it.
+// counts per block and day tell on which day a deep page starts, so it
+// skips only the rows of that day rather than every row before it.
 func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
 	offset := page.offset()
-	if q.f.AddTime.set() {
+	switch {
+	case q.f.AddTime.set():
 		return q.rangePage(page)
+	case offset == 0:
+		return q.firstPage(page)
+	case page.Sort != "add_time" || offset < seekFromOffset:
+		t, err := q.totals()
+		if err != nil || int64(offset) >= t.all {
+			return []Patient{}, t.all, err
+		}
+		rows, err := q.page(q.patients(), page, offset)
+		return rows, t.all, err
 	}
-	t, err := q.totals()
+	t, blocks, err := q.totalsAndBlocks()
 	if err != nil || int64(offset) >= t.all {
 		return []Patient{}, t.all, err
 	}
 	query := q.patients()
-	if page.Sort == "add_time" && offset >= seekFromOffset {
-		// Newest first, the patients since the seal come before the
-		// counted ones; oldest first, after them.
-		counted := t.all - t.uncounted
-		target, inUncounted := int64(offset), false
-		if page.Desc {
-			inUncounted = target < t.uncounted
-			target -= t.uncounted
-		} else {
-			inUncounted = target >= counted
+	// Newest first, the patients since the seal come before the counted
+	// ones; oldest first, after them.
+	counted := t.all - t.uncounted
+	target := int64(offset)
+	if page.Desc {
+		target -= t.uncounted
+	}
+	switch {
+	case page.Desc && target < 0:
+		query = query.Where("patients.add_time >= ?", t.seal)
+	case !page.Desc && target >= counted:
+		query = query.Where("patients.add_time >= ?", t.seal)
+		offset -= int(counted)
+	default:
+		day, before, err := q.seekCounted(blocks, target, page.Desc)
+		if err != nil {
+			return nil, 0, err
 		}
-		switch {
-		case inUncounted && page.Desc:
-			query = query.Where("patients.add_time >= ?", t.seal)
-		case inUncounted:
-			query = query.Where("patients.add_time >= ?", t.seal)
-			offset -= int(counted)
-		default:
-			day, before, err := q.seekCounted(target, page.Desc)
-			if err != nil {
-				return nil, 0, err
-			}
-			if page.Desc {
-				offset = int(target - before)
-				query = query.Where("patients.add_time < ?", min((day+1)*secondsPerDay, t.seal))
-			} else {
-				offset -= int(before)
-				query = query.Where("patients.add_time >= ?", day*secondsPerDay)
-			}
+		offset = int(target - before)
+		if page.Desc {
+			query = query.Where("patients.add_time < ?", min((day+1)*secondsPerDay, t.seal))
+		} else {
+			query = query.Where("patients.add_time >= ?", day*secondsPerDay)
 		}
 	}
 	rows, err := q.page(query, page, offset)
 	return rows, t.all, err
 }
 
-// seekCounted finds, in patient_counts, the day of the counted patient at
-// offset in add_time order and how many counted ones come before that day:
-// first its block among the blocks, then its day among the block's days.
-func (q poolQuery) seekCounted(offset int64, desc bool) (day, before int64, err error) {
+// totalsAndBlocks is totals, with the counts per block, in one statement.
+func (q poolQuery) totalsAndBlocks() (countedTotals, []dayCount, error) {
 	author, state := q.countKey()
-	buckets := func(span int8, from, to int64) ([]dayCount, error) {
-		var rows []dayCount
-		err := q.db.Raw("SELECT bucket AS day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
-			"AND span = ? AND bucket >= ? AND bucket <= ? AND n <> 0 ORDER BY bucket",
-			q.f.Deleted, author, state, span, from, to).Scan(&rows).Error
-		return rows, err
+	var rows []struct {
+		Kind   int
+		Bucket int64
+		N      int64
 	}
-	blocks, err := buckets(spanBlock, 0, math.MaxInt64)
-	if err != nil {
-		return 0, 0, err
+	uncounted := q.patients().Select("COUNT(*)").Where("patients.add_time >= seal.counted_before")
+	err := q.db.Raw("SELECT 0 AS kind, bucket, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? AND n <> 0 "+
+		"UNION ALL SELECT 1, 0, COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? AND bucket = 0), 0) "+
+		"UNION ALL SELECT 2, seal.counted_before, (?) FROM patient_count_seal seal WHERE seal.id = 1",
+		q.f.Deleted, author, state, spanBlock, q.f.Deleted, author, state, spanAll, uncounted).Scan(&rows).Error
+	var t countedTotals
+	var blocks []dayCount
+	for _, row := range rows {
+		switch row.Kind {
+		case 0:
+			blocks = append(blocks, dayCount{Day: row.Bucket, N: row.N})
+		case 1:
+			t.all += row.N
+		case 2:
+			t.seal, t.uncounted = row.Bucket, row.N
+			t.all += row.N
+		}
 	}
+	slices.SortFunc(blocks, func(a, b dayCount) int { return cmp.Compare(a.Day, b.Day) })
+	return t, blocks, err
+}
+
+// seekCounted finds the day of the counted patient at offset in add_time
+// order and how many counted ones come before that day: its block among
+// the blocks, then its day among the block's days.
+func (q poolQuery) seekCounted(blocks []dayCount, offset int64, desc bool) (day, before int64, err error) {
+	author, state := q.countKey()
 	block, beforeBlock := seekDay(blocks, offset, desc)
-	days, err := buckets(spanDay, block*daysPerBlock, block*daysPerBlock+daysPerBlock-1)
+	var days []dayCount
+	err = q.db.Raw("SELECT bucket AS day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
+		"AND span = ? AND bucket >= ? AND bucket <= ? AND n <> 0 ORDER BY bucket",
+		q.f.Deleted, author, state, spanDay, block*daysPerBlock, block*daysPerBlock+daysPerBlock-1).Scan(&days).Error
 	if err != nil {
 		return 0, 0, err
 	}
