@@ -24,9 +24,10 @@ import (
 // workflow of a recent patient, touches none, so writers do not queue on
 // the few rows every one of them would otherwise update.
 
-// secondsPerDay is the width of a patient_counts day: unix days, not
-// calendar days, since they only locate rows.
-const secondsPerDay = 86400
+// secondsPerSlot is the width of the finest patient_counts span: a quarter
+// of a unix day (not of a calendar day: slots only locate rows). A deep
+// page skips at most a slot's rows in the index.
+const secondsPerSlot = 6 * 3600
 
 // Rollup keys of patient_counts.
 const (
@@ -34,15 +35,15 @@ const (
 	allStates  int8   = -1
 )
 
-// The spans of time patient_counts counts over; a block is daysPerBlock
-// days, so a deep page is found among a few dozen blocks, then a block's
-// days.
+// The spans of time patient_counts counts over; a block is slotsPerBlock
+// slots (32 days), so a deep page is found among a few dozen blocks, then
+// among a block's slots.
 const (
 	spanAll   int8 = 0
 	spanBlock int8 = 1
-	spanDay   int8 = 2
+	spanSlot  int8 = 2
 
-	daysPerBlock = 32
+	slotsPerBlock = 128
 )
 
 type patientCount struct {
@@ -92,7 +93,7 @@ func (patientTerm) TableName() string { return "patient_terms" }
 
 // dayOf is the patient_counts bucket of an add_time; Go's division
 // truncates as MySQL's DIV and SQLite's integer / do.
-func dayOf(addTime int64) int64 { return addTime / secondsPerDay }
+func slotOf(addTime int64) int64 { return addTime / secondsPerSlot }
 
 type countKey struct {
 	deleted bool
@@ -140,15 +141,15 @@ func newDerivedDeltas() derivedDeltas {
 }
 
 // add counts p (sign +1) or uncounts it (-1): under its author and state,
-// its author, its state and everyone, for all time, its block and its day;
-// and under its doctor, media channel and disease.
+// its author, its state and everyone, for all time, its block and its
+// slot; and under its doctor, media channel and disease.
 func (d derivedDeltas) add(p Patient, sign int64) {
-	deleted, day := p.DeletedAt.Valid, dayOf(p.AddTime)
+	deleted, slot := p.DeletedAt.Valid, slotOf(p.AddTime)
 	for _, author := range []uint64{p.AuthorID, allAuthors} {
 		for _, state := range []int8{p.State, allStates} {
 			d.counts[countKey{deleted, author, state, spanAll, 0}] += sign
-			d.counts[countKey{deleted, author, state, spanBlock, day / daysPerBlock}] += sign
-			d.counts[countKey{deleted, author, state, spanDay, day}] += sign
+			d.counts[countKey{deleted, author, state, spanBlock, slot / slotsPerBlock}] += sign
+			d.counts[countKey{deleted, author, state, spanSlot, slot}] += sign
 		}
 	}
 	for _, f := range []struct {

@@ -351,17 +351,17 @@ func (q poolQuery) byIDs(ids []uint64) ([]Patient, error) {
 
 // --- answered by patient_counts ---
 
-// dayCount is how many patients of the filter were registered on one
-// (unix) day.
-type dayCount struct {
-	Day int64
-	N   int64
+// slotCount is how many patients of the filter were registered in one
+// slot of time (or block of slots).
+type slotCount struct {
+	Slot int64
+	N    int64
 }
 
-func sumDays(days []dayCount) int64 {
+func sumSlots(slots []slotCount) int64 {
 	var n int64
-	for _, d := range days {
-		n += d.N
+	for _, s := range slots {
+		n += s.N
 	}
 	return n
 }
@@ -369,8 +369,8 @@ func sumDays(days []dayCount) int64 {
 // countedTotal is the total of a counted filter.
 func (q poolQuery) countedTotal() (int64, error) {
 	if q.f.AddTime.set() {
-		days, err := q.days()
-		return sumDays(days), err
+		slots, err := q.slots()
+		return sumSlots(slots), err
 	}
 	t, err := q.totals()
 	return t.all, err
@@ -383,7 +383,7 @@ type countedTotals struct {
 	seal      int64
 }
 
-// totals reads the all-days row of patient_counts, the seal and the count
+// totals reads the all-time row of patient_counts, the seal and the count
 // of the patients since the seal in one statement, so that all three see
 // the same seal.
 func (q poolQuery) totals() (countedTotals, error) {
@@ -425,7 +425,7 @@ func (q poolQuery) firstPage(page PatientPage) ([]Patient, int64, error) {
 	return out, n, rows.Err()
 }
 
-// countKey is the patient_counts key of a counted filter, but for the day.
+// countKey is the patient_counts key of a counted filter, but for the time.
 func (q poolQuery) countKey() (author uint64, state int8) {
 	author, state = allAuthors, allStates
 	if q.author != nil {
@@ -442,37 +442,37 @@ func (q poolQuery) uncounted() *gorm.DB {
 	return q.patients().Where("patients.add_time >= (SELECT counted_before FROM patient_count_seal WHERE id = 1)")
 }
 
-// sealRow marks the seal among the days that days reads.
+// sealRow marks the seal among the rows that slots reads.
 const sealRow = -2
 
-// days lists, oldest first, the days that hold patients of a counted
+// slots lists, oldest first, the slots that hold patients of a counted
 // filter and how many each holds: from patient_counts up to the seal, from
-// the indexes after it. An add_time range cuts its first and last day
+// the indexes after it. An add_time range cuts its first and last slot
 // short: those two are counted from the index.
-func (q poolQuery) days() ([]dayCount, error) {
+func (q poolQuery) slots() ([]slotCount, error) {
 	author, state := q.countKey()
 	r := q.f.AddTime
 	from, to := int64(0), int64(math.MaxInt64)
 	if r.From != nil {
-		from = dayOf(*r.From)
+		from = slotOf(*r.From)
 	}
 	if r.To != nil {
-		to = dayOf(*r.To)
+		to = slotOf(*r.To)
 	}
-	var rows []dayCount
-	err := q.db.Raw("SELECT bucket AS day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? "+
+	var rows []slotCount
+	err := q.db.Raw("SELECT bucket AS slot, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? "+
 		"AND bucket >= ? AND bucket <= ? AND n <> 0 UNION ALL SELECT ?, counted_before FROM patient_count_seal WHERE id = 1",
-		q.f.Deleted, author, state, spanDay, from, to, sealRow).Scan(&rows).Error
+		q.f.Deleted, author, state, spanSlot, from, to, sealRow).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
-	perDay := map[int64]int64{}
+	perSlot := map[int64]int64{}
 	var seal int64
 	for _, row := range rows {
-		if row.Day == sealRow {
+		if row.Slot == sealRow {
 			seal = row.N
 		} else {
-			perDay[row.Day] += row.N
+			perSlot[row.Slot] += row.N
 		}
 	}
 	var uncounted []int64
@@ -480,19 +480,19 @@ func (q poolQuery) days() ([]dayCount, error) {
 		return nil, err
 	}
 	for _, t := range uncounted {
-		perDay[dayOf(t)]++
+		perSlot[slotOf(t)]++
 	}
-	days := make([]dayCount, 0, len(perDay))
-	for day, n := range perDay {
-		days = append(days, dayCount{Day: day, N: n})
+	slots := make([]slotCount, 0, len(perSlot))
+	for slot, n := range perSlot {
+		slots = append(slots, slotCount{Slot: slot, N: n})
 	}
-	slices.SortFunc(days, func(a, b dayCount) int { return cmp.Compare(a.Day, b.Day) })
-	if r.From == nil && r.To == nil || len(days) == 0 {
-		return days, nil
+	slices.SortFunc(slots, func(a, b slotCount) int { return cmp.Compare(a.Slot, b.Slot) })
+	if r.From == nil && r.To == nil || len(slots) == 0 {
+		return slots, nil
 	}
-	// Recount the days the range only partly covers.
-	for _, i := range []int{0, len(days) - 1} {
-		start, end := days[i].Day*secondsPerDay, (days[i].Day+1)*secondsPerDay-1
+	// Recount the slots the range only partly covers.
+	for _, i := range []int{0, len(slots) - 1} {
+		start, end := slots[i].Slot*secondsPerSlot, (slots[i].Slot+1)*secondsPerSlot-1
 		if (r.From == nil || *r.From <= start) && (r.To == nil || *r.To >= end) {
 			continue
 		}
@@ -500,14 +500,14 @@ func (q poolQuery) days() ([]dayCount, error) {
 		if err := q.patients().Where("patients.add_time BETWEEN ? AND ?", start, end).Count(&n).Error; err != nil {
 			return nil, err
 		}
-		days[i].N = n
+		slots[i].N = n
 	}
-	return days, nil
+	return slots, nil
 }
 
 // countedPage is a page of a counted filter. In the default order, the
-// counts per block and day tell on which day a deep page starts, so it
-// skips only the rows of that day rather than every row before it.
+// counts per block and slot tell in which slot a deep page starts, so it
+// skips only rows of that slot rather than every row before it.
 func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
 	offset := page.offset()
 	switch {
@@ -542,15 +542,15 @@ func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
 		query = query.Where("patients.add_time >= ?", t.seal)
 		offset -= int(counted)
 	default:
-		day, before, err := q.seekCounted(blocks, target, page.Desc)
+		slot, before, err := q.seekCounted(blocks, target, page.Desc)
 		if err != nil {
 			return nil, 0, err
 		}
 		offset = int(target - before)
 		if page.Desc {
-			query = query.Where("patients.add_time < ?", min((day+1)*secondsPerDay, t.seal))
+			query = query.Where("patients.add_time < ?", min((slot+1)*secondsPerSlot, t.seal))
 		} else {
-			query = query.Where("patients.add_time >= ?", day*secondsPerDay)
+			query = query.Where("patients.add_time >= ?", slot*secondsPerSlot)
 		}
 	}
 	rows, err := q.page(query, page, offset)
@@ -558,7 +558,7 @@ func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
 }
 
 // totalsAndBlocks is totals, with the counts per block, in one statement.
-func (q poolQuery) totalsAndBlocks() (countedTotals, []dayCount, error) {
+func (q poolQuery) totalsAndBlocks() (countedTotals, []slotCount, error) {
 	author, state := q.countKey()
 	var rows []struct {
 		Kind   int
@@ -571,11 +571,11 @@ func (q poolQuery) totalsAndBlocks() (countedTotals, []dayCount, error) {
 		"UNION ALL SELECT 2, seal.counted_before, (?) FROM patient_count_seal seal WHERE seal.id = 1",
 		q.f.Deleted, author, state, spanBlock, q.f.Deleted, author, state, spanAll, uncounted).Scan(&rows).Error
 	var t countedTotals
-	var blocks []dayCount
+	var blocks []slotCount
 	for _, row := range rows {
 		switch row.Kind {
 		case 0:
-			blocks = append(blocks, dayCount{Day: row.Bucket, N: row.N})
+			blocks = append(blocks, slotCount{Slot: row.Bucket, N: row.N})
 		case 1:
 			t.all += row.N
 		case 2:
@@ -583,46 +583,46 @@ func (q poolQuery) totalsAndBlocks() (countedTotals, []dayCount, error) {
 			t.all += row.N
 		}
 	}
-	slices.SortFunc(blocks, func(a, b dayCount) int { return cmp.Compare(a.Day, b.Day) })
+	slices.SortFunc(blocks, func(a, b slotCount) int { return cmp.Compare(a.Slot, b.Slot) })
 	return t, blocks, err
 }
 
-// seekCounted finds the day of the counted patient at offset in add_time
-// order and how many counted ones come before that day: its block among
-// the blocks, then its day among the block's days.
-func (q poolQuery) seekCounted(blocks []dayCount, offset int64, desc bool) (day, before int64, err error) {
+// seekCounted finds the slot of the counted patient at offset in add_time
+// order and how many counted ones come before that slot: its block among
+// the blocks, then its slot among the block's slots.
+func (q poolQuery) seekCounted(blocks []slotCount, offset int64, desc bool) (slot, before int64, err error) {
 	author, state := q.countKey()
-	block, beforeBlock := seekDay(blocks, offset, desc)
-	var days []dayCount
-	err = q.db.Raw("SELECT bucket AS day, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
+	block, beforeBlock := seekSlot(blocks, offset, desc)
+	var slots []slotCount
+	err = q.db.Raw("SELECT bucket AS slot, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
 		"AND span = ? AND bucket >= ? AND bucket <= ? AND n <> 0 ORDER BY bucket",
-		q.f.Deleted, author, state, spanDay, block*daysPerBlock, block*daysPerBlock+daysPerBlock-1).Scan(&days).Error
+		q.f.Deleted, author, state, spanSlot, block*slotsPerBlock, block*slotsPerBlock+slotsPerBlock-1).Scan(&slots).Error
 	if err != nil {
 		return 0, 0, err
 	}
-	day, beforeDay := seekDay(days, offset-beforeBlock, desc)
-	return day, beforeBlock + beforeDay, nil
+	slot, beforeSlot := seekSlot(slots, offset-beforeBlock, desc)
+	return slot, beforeBlock + beforeSlot, nil
 }
 
-// rangePage is countedPage for a filter with an add_time range: the days
+// rangePage is countedPage for a filter with an add_time range: the slots
 // in the range, their counts from both sides of the seal.
 func (q poolQuery) rangePage(page PatientPage) ([]Patient, int64, error) {
-	days, err := q.days()
+	slots, err := q.slots()
 	if err != nil {
 		return nil, 0, err
 	}
-	total, offset := sumDays(days), page.offset()
+	total, offset := sumSlots(slots), page.offset()
 	if int64(offset) >= total {
 		return []Patient{}, total, nil
 	}
 	query := q.patients()
-	if page.Sort == "add_time" && offset >= seekFromOffset && days[0].Day >= 0 {
-		day, before := seekDay(days, int64(offset), page.Desc)
+	if page.Sort == "add_time" && offset >= seekFromOffset && slots[0].Slot >= 0 {
+		slot, before := seekSlot(slots, int64(offset), page.Desc)
 		offset -= int(before)
 		if page.Desc {
-			query = query.Where("patients.add_time < ?", (day+1)*secondsPerDay)
+			query = query.Where("patients.add_time < ?", (slot+1)*secondsPerSlot)
 		} else {
-			query = query.Where("patients.add_time >= ?", day*secondsPerDay)
+			query = query.Where("patients.add_time >= ?", slot*secondsPerSlot)
 		}
 	}
 	rows, err := q.page(query, page, offset)
@@ -630,23 +630,23 @@ func (q poolQuery) rangePage(page PatientPage) ([]Patient, int64, error) {
 }
 
 // seekFromOffset: below it, skipping rows in the index costs less than
-// reading the counts per day.
+// reading the counts.
 const seekFromOffset = 1000
 
-// seekDay finds the bucket (a day, or a block of days) holding the row at
-// offset in add_time order and how many rows come before that bucket.
-func seekDay(days []dayCount, offset int64, desc bool) (day, before int64) {
-	for i := range days {
-		d := days[i]
+// seekSlot finds the bucket (a slot, or a block of slots) holding the row
+// at offset in add_time order and how many rows come before that bucket.
+func seekSlot(buckets []slotCount, offset int64, desc bool) (bucket, before int64) {
+	for i := range buckets {
+		b := buckets[i]
 		if desc {
-			d = days[len(days)-1-i]
+			b = buckets[len(buckets)-1-i]
 		}
-		if before+d.N > offset {
-			return d.Day, before
+		if before+b.N > offset {
+			return b.Slot, before
 		}
-		before += d.N
+		before += b.N
 	}
-	return days[0].Day, 0 // unreachable: offset < total
+	return buckets[0].Slot, 0 // unreachable: offset < total
 }
 
 // --- answered by patient_terms ---

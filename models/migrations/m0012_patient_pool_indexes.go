@@ -12,7 +12,7 @@ import (
 // few dozen rows at a million patients (docs/performance.md):
 //
 //   - patient_counts holds how many patients there are per author, state and
-//     bin, for all time, per 32 days and per day of add_time, with rows for
+//     bin, for all time, per 32 days and per 6 hours of add_time, with rows for
 //     "all authors" (author_id 0) and "all states" (state -1): the total of
 //     the pool, of the bin, of a state or an author is one row, and finding
 //     where page 10,000 starts is two short ranges.
@@ -37,8 +37,8 @@ import (
 
 // patientCount0012: n patients by author_id (0: everyone) in state (-1:
 // every state), in the bin or not, registered in a span of time: span 0 is
-// all time (bucket 0), span 1 the 32 days of bucket add_time DIV (86400 *
-// 32), span 2 the day of bucket add_time DIV 86400.
+// all time (bucket 0), span 2 the 6 hours of bucket add_time DIV 21600,
+// span 1 the 128 of those (32 days) of bucket add_time DIV 21600 DIV 128.
 type patientCount0012 struct {
 	Deleted  bool   `gorm:"primaryKey;autoIncrement:false"`
 	AuthorID uint64 `gorm:"primaryKey;autoIncrement:false"`
