@@ -304,47 +304,81 @@ func insertTerms(tx *gorm.DB, terms []patientTerm) error {
 // countedColumns are what the counters are kept by.
 var countedColumns = []string{"id", "add_time", "author_id", "state", "deleted_at", "doctor_id", "media_from_id", "disease_id"}
 
-// countPatients streams the patients registered in [from, to) into deltas.
-func countPatients(tx *gorm.DB, from, to int64, deltas derivedDeltas) error {
-	rows, err := tx.Model(&Patient{}).Unscoped().Select(countedColumns).
-		Where("add_time >= ? AND add_time < ?", from, to).Rows()
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p Patient
-		if err := rows.Scan(&p.ID, &p.AddTime, &p.AuthorID, &p.State, &p.DeletedAt, &p.DoctorID, &p.MediaFromID, &p.DiseaseID); err != nil {
+// countPatients counts the patients registered in [from, to), reading them
+// a batch at a time in id order and writing the counts whenever enough
+// have gathered: memory stays small however many there are (a first seal
+// counts them all).
+func countPatients(tx *gorm.DB, from, to int64) error {
+	const batch, flushAt = 5000, 20000
+	deltas := newDerivedDeltas()
+	var after uint64
+	for {
+		var patients []Patient
+		err := tx.Unscoped().Select(countedColumns).Where("add_time >= ? AND add_time < ? AND id > ?", from, to, after).
+			Order("id").Limit(batch).Find(&patients).Error
+		if err != nil {
 			return err
 		}
-		deltas.add(p, +1)
+		for _, p := range patients {
+			deltas.add(p, +1)
+		}
+		if len(patients) < batch || len(deltas.counts)+len(deltas.facets) > flushAt {
+			if err := deltas.apply(tx); err != nil {
+				return err
+			}
+			deltas = newDerivedDeltas()
+		}
+		if len(patients) < batch {
+			return nil
+		}
+		after = patients[len(patients)-1].ID
 	}
-	return rows.Err()
 }
 
 // SealCounts counts the patients registered before `before` that are not
 // counted yet, and moves the seal there; a seal already past it stays.
-// Patient writes wait for it (a few milliseconds for a minute's
-// registrations; seconds the first time, when it counts them all).
+// Patient writes wait while the seal moves, so it moves sealStep patients
+// at a time, each step its own transaction: a minute's registrations take
+// one short step, a first seal over a million patients fifty.
 func SealCounts(ctx context.Context, db *gorm.DB, before int64) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var seal countSeal
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&seal, 1).Error; err != nil {
-			return err
-		}
-		if before <= seal.CountedBefore {
-			return nil
-		}
-		deltas := newDerivedDeltas()
-		if err := countPatients(tx, seal.CountedBefore, before, deltas); err != nil {
-			return err
-		}
-		if err := deltas.apply(tx); err != nil {
-			return err
-		}
-		return tx.Model(&seal).Update("counted_before", before).Error
-	})
+	return sealCounts(ctx, db, before, sealStep)
 }
+
+func sealCounts(ctx context.Context, db *gorm.DB, before int64, step int) error {
+	for {
+		var done bool
+		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var seal countSeal
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&seal, 1).Error; err != nil {
+				return err
+			}
+			if before <= seal.CountedBefore {
+				done = true
+				return nil
+			}
+			next := before
+			var stepEnd []int64
+			err := tx.Model(&Patient{}).Unscoped().Where("add_time >= ? AND add_time < ?", seal.CountedBefore, before).
+				Order("add_time").Offset(step).Limit(1).Pluck("add_time", &stepEnd).Error
+			if err != nil {
+				return err
+			}
+			if len(stepEnd) == 1 {
+				next = max(stepEnd[0], seal.CountedBefore+1)
+			}
+			if err := countPatients(tx, seal.CountedBefore, next); err != nil {
+				return err
+			}
+			return tx.Model(&seal).Update("counted_before", next).Error
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// sealStep bounds the patients one step of SealCounts counts.
+const sealStep = 20000
 
 // RebuildDerived recomputes every derived row from the patients, in one
 // transaction: after SQL run by hand, or to check that nothing drifted.
@@ -389,11 +423,7 @@ func RebuildDerived(ctx context.Context, db *gorm.DB) (int64, error) {
 			}
 			after = patients[len(patients)-1].ID
 		}
-		deltas := newDerivedDeltas()
-		if err := countPatients(tx, minAddTime, seal.CountedBefore, deltas); err != nil {
-			return err
-		}
-		return deltas.apply(tx)
+		return countPatients(tx, minAddTime, seal.CountedBefore)
 	})
 	return read, err
 }

@@ -327,9 +327,13 @@ func (q poolQuery) page(query *gorm.DB, page PatientPage, offset int) ([]Patient
 		return listed(query.Order(order).Limit(page.PerPage))
 	}
 	// The offset is skipped in the index, reading ids only; then the page's
-	// rows are joined by id.
-	ids := query.Select("patients.id").Order(order).Offset(offset).Limit(page.PerPage)
-	return listed(q.db.Model(&Patient{}).Unscoped().Joins("JOIN (?) page ON page.id = patients.id", ids).Order(order))
+	// rows by id. (Joined and ordered in one statement, the rows would go
+	// through a temporary table on MySQL, text columns and all.)
+	var ids []uint64
+	if err := query.Order(order).Offset(offset).Limit(page.PerPage).Pluck("patients.id", &ids).Error; err != nil {
+		return nil, err
+	}
+	return q.byIDs(ids)
 }
 
 // byIDs reads the rows of ids, in that order.
