@@ -73,9 +73,10 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-# The server counts the patients when it starts: wait for it.
-for _ in $(seq 1 120); do
-  [ "$(mariadb $MYSQL_ARGS -N "$DB" -e 'SELECT counted_before FROM patient_count_seal')" != 0 ] && break
+# The server counts the patients when it starts, up to ten minutes ago:
+# wait for it.
+for _ in $(seq 1 240); do
+  [ "$(mariadb $MYSQL_ARGS -N "$DB" -e 'SELECT counted_before FROM patient_count_seal')" -ge $(( $(date +%s) - 900 )) ] && break
   sleep 0.5
 done
 api=http://127.0.0.1:$PORT/back_end/api/v1

@@ -327,8 +327,28 @@ func (q poolQuery) page(query *gorm.DB, page PatientPage, offset int) ([]Patient
 		return listed(query.Order(order).Limit(page.PerPage))
 	}
 	// The offset is skipped in the index, reading ids only; then the page's
-	// rows by id. (Joined and ordered in one statement, the rows would go
-	// through a temporary table on MySQL, text columns and all.)
+	// rows are joined by id. Ordered in the same statement they would go
+	// through a temporary table on MySQL, text columns and all: in the
+	// orders Go can restore (registration time, id) they are sorted here,
+	// in the others read by id in a second statement.
+	if page.Sort == "add_time" || page.Sort == "id" {
+		ids := query.Select("patients.id").Order(order).Offset(offset).Limit(page.PerPage)
+		rows, err := listed(q.db.Model(&Patient{}).Unscoped().Joins("JOIN (?) page ON page.id = patients.id", ids))
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(rows, func(a, b Patient) int {
+			c := cmp.Compare(a.ID, b.ID)
+			if page.Sort == "add_time" {
+				c = cmp.Or(cmp.Compare(a.AddTime, b.AddTime), c)
+			}
+			if page.Desc {
+				return -c
+			}
+			return c
+		})
+		return rows, nil
+	}
 	var ids []uint64
 	if err := query.Order(order).Offset(offset).Limit(page.PerPage).Pluck("patients.id", &ids).Error; err != nil {
 		return nil, err
