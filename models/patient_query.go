@@ -584,31 +584,53 @@ func (q poolQuery) countedPage(page PatientPage) ([]Patient, int64, error) {
 // totalsAndBlocks is totals, with the counts per block, in one statement.
 func (q poolQuery) totalsAndBlocks() (countedTotals, []slotCount, error) {
 	author, state := q.countKey()
-	var rows []struct {
-		Kind   int
-		Bucket int64
-		N      int64
-	}
 	uncounted := q.patients().Select("COUNT(*)").Where("patients.add_time >= seal.counted_before")
-	err := q.db.Raw("SELECT 0 AS kind, bucket, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? AND n <> 0 "+
+	rows, err := q.db.Raw("SELECT 0 AS kind, bucket, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? AND n <> 0 "+
 		"UNION ALL SELECT 1, 0, COALESCE((SELECT n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? AND span = ? AND bucket = 0), 0) "+
 		"UNION ALL SELECT 2, seal.counted_before, (?) FROM patient_count_seal seal WHERE seal.id = 1",
-		q.f.Deleted, author, state, spanBlock, q.f.Deleted, author, state, spanAll, uncounted).Scan(&rows).Error
+		q.f.Deleted, author, state, spanBlock, q.f.Deleted, author, state, spanAll, uncounted).Rows()
+	if err != nil {
+		return countedTotals{}, nil, err
+	}
+	defer rows.Close()
 	var t countedTotals
 	var blocks []slotCount
-	for _, row := range rows {
-		switch row.Kind {
+	for rows.Next() {
+		var kind int
+		var bucket, n int64
+		if err := rows.Scan(&kind, &bucket, &n); err != nil {
+			return countedTotals{}, nil, err
+		}
+		switch kind {
 		case 0:
-			blocks = append(blocks, slotCount{Slot: row.Bucket, N: row.N})
+			blocks = append(blocks, slotCount{Slot: bucket, N: n})
 		case 1:
-			t.all += row.N
+			t.all += n
 		case 2:
-			t.seal, t.uncounted = row.Bucket, row.N
-			t.all += row.N
+			t.seal, t.uncounted = bucket, n
+			t.all += n
 		}
 	}
 	slices.SortFunc(blocks, func(a, b slotCount) int { return cmp.Compare(a.Slot, b.Slot) })
-	return t, blocks, err
+	return t, blocks, rows.Err()
+}
+
+// scanSlots reads (bucket, n) rows.
+func scanSlots(query *gorm.DB) ([]slotCount, error) {
+	rows, err := query.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var slots []slotCount
+	for rows.Next() {
+		var s slotCount
+		if err := rows.Scan(&s.Slot, &s.N); err != nil {
+			return nil, err
+		}
+		slots = append(slots, s)
+	}
+	return slots, rows.Err()
 }
 
 // seekCounted finds the slot of the counted patient at offset in add_time
@@ -617,10 +639,9 @@ func (q poolQuery) totalsAndBlocks() (countedTotals, []slotCount, error) {
 func (q poolQuery) seekCounted(blocks []slotCount, offset int64, desc bool) (slot, before int64, err error) {
 	author, state := q.countKey()
 	block, beforeBlock := seekSlot(blocks, offset, desc)
-	var slots []slotCount
-	err = q.db.Raw("SELECT bucket AS slot, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
+	slots, err := scanSlots(q.db.Raw("SELECT bucket, n FROM patient_counts WHERE deleted = ? AND author_id = ? AND state = ? "+
 		"AND span = ? AND bucket >= ? AND bucket <= ? AND n <> 0 ORDER BY bucket",
-		q.f.Deleted, author, state, spanSlot, block*slotsPerBlock, block*slotsPerBlock+slotsPerBlock-1).Scan(&slots).Error
+		q.f.Deleted, author, state, spanSlot, block*slotsPerBlock, block*slotsPerBlock+slotsPerBlock-1))
 	if err != nil {
 		return 0, 0, err
 	}
