@@ -24,15 +24,20 @@ type Registrar struct {
 
 	mu      sync.Mutex
 	queue   []*registration
-	leaders int // batches being written
+	writers int // goroutines writing batches; they end when the queue is empty
 }
 
 // Bounds of the batching: the registrations written in one transaction,
-// and the transactions writing at once.
+// and the transactions writing at once (two measured best at a million
+// patients: more contend for the same index pages).
 const (
 	maxRegistrationBatch   = 64
-	maxRegistrationLeaders = 2
+	maxRegistrationWriters = 2
 )
+
+// registrationTimeout bounds a batch's transaction; it is written for
+// several requests, so no one request's context is its own.
+const registrationTimeout = 30 * time.Second
 
 func NewRegistrar(db *gorm.DB) *Registrar { return &Registrar{db: db} }
 
@@ -47,7 +52,6 @@ type registration struct {
 	duplicates []uint64
 	err        error
 	done       chan struct{}
-	lead       chan struct{} // this request's goroutine writes the next batch
 }
 
 // Register registers a patient authored by the viewer (or, with
@@ -57,48 +61,36 @@ type registration struct {
 // across the whole pool (only their ids are returned), since "someone
 // already registered this person" is exactly what must be seen.
 func (r *Registrar) Register(ctx context.Context, v Viewer, in PatientFields, authorID *uint64, now time.Time) (Patient, []uint64, error) {
-	reg := &registration{v: v, in: in, authorID: authorID, now: now, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	reg := &registration{v: v, in: in, authorID: authorID, now: now, done: make(chan struct{})}
 	r.mu.Lock()
 	r.queue = append(r.queue, reg)
-	lead := r.leaders < maxRegistrationLeaders
-	if lead {
-		r.leaders++
+	if r.writers < maxRegistrationWriters {
+		r.writers++
+		go r.write(context.WithoutCancel(ctx))
 	}
 	r.mu.Unlock()
-	if lead {
-		r.writeBatch(ctx)
-	}
-	for {
-		select {
-		case <-reg.done:
-			return reg.patient, reg.duplicates, reg.err
-		case <-reg.lead:
-			r.writeBatch(ctx)
-		}
-	}
+	<-reg.done
+	return reg.patient, reg.duplicates, reg.err
 }
 
-// writeBatch writes the registrations waiting (up to a batch), then hands
-// the lead to the goroutine of the first one still waiting, if any: no
-// request keeps writing for others once its own answer is ready.
-func (r *Registrar) writeBatch(ctx context.Context) {
-	r.mu.Lock()
-	n := min(len(r.queue), maxRegistrationBatch)
-	batch := slices.Clone(r.queue[:n])
-	r.queue = slices.Delete(r.queue, 0, n)
-	r.mu.Unlock()
-
-	// The batch is written for requests other than this one, whose
-	// clients may still be waiting: this request ending must not cancel it.
-	writeRegistrations(context.WithoutCancel(ctx), r.db, batch)
-
-	r.mu.Lock()
-	if len(r.queue) > 0 {
-		r.queue[0].lead <- struct{}{}
-	} else {
-		r.leaders--
+// write writes the waiting registrations, a batch at a time, until none
+// is left.
+func (r *Registrar) write(ctx context.Context) {
+	for {
+		r.mu.Lock()
+		n := min(len(r.queue), maxRegistrationBatch)
+		if n == 0 {
+			r.writers--
+			r.mu.Unlock()
+			return
+		}
+		batch := slices.Clone(r.queue[:n])
+		r.queue = slices.Delete(r.queue, 0, n)
+		r.mu.Unlock()
+		batchCtx, cancel := context.WithTimeout(ctx, registrationTimeout)
+		writeRegistrations(batchCtx, r.db, batch)
+		cancel()
 	}
-	r.mu.Unlock()
 }
 
 // writeRegistrations writes a batch in one transaction. If the transaction
