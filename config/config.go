@@ -24,6 +24,14 @@ type Config struct {
 	Log      Log      `mapstructure:"log"`
 	Audit    Audit    `mapstructure:"audit"`
 	Clinic   Clinic   `mapstructure:"clinic"`
+	Redis    Redis    `mapstructure:"redis"`
+	Metrics  Metrics  `mapstructure:"metrics"`
+}
+
+// Metrics is where /metrics (Prometheus) listens: an address of its own,
+// never the API's, so it is not exposed where the API is. Empty: off.
+type Metrics struct {
+	Addr string `mapstructure:"addr"`
 }
 
 // Clinic is where the clinic is: reports, the dashboard and exports use
@@ -62,6 +70,15 @@ type Database struct {
 	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
 	ConnectTimeout  time.Duration `mapstructure:"connect_timeout"`
 	SlowQuery       time.Duration `mapstructure:"slow_query"`
+	// RequestTimeout bounds the database work of one API request (the
+	// export, which streams for as long as the file takes, excepted): a
+	// silent database answers 50002 by then instead of hanging.
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+	// ReadTimeout and WriteTimeout bound each read and write on a MySQL
+	// connection (the driver's readTimeout/writeTimeout): the export's
+	// stream and the background jobs stop waiting for a silent server too.
+	ReadTimeout  time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout time.Duration `mapstructure:"write_timeout"`
 }
 
 type Auth struct {
@@ -80,13 +97,26 @@ type Auth struct {
 	CacheTTL time.Duration `mapstructure:"cache_ttl"`
 }
 
-// Throttle is a token bucket per key: Burst attempts at once, then one more
-// every Every. A successful login gives its username attempt back.
+// Throttle is three budgets of token buckets: Burst attempts at once, then
+// one more every Every. Per username and client address; per address, of
+// which a successful login gives its attempt back; and, for the whole
+// service, the bcrypt checks spent on usernames that do not exist.
 type Throttle struct {
-	UsernameBurst int           `mapstructure:"username_burst"`
-	UsernameEvery time.Duration `mapstructure:"username_every"`
-	AddressBurst  int           `mapstructure:"address_burst"`
-	AddressEvery  time.Duration `mapstructure:"address_every"`
+	UserAddressBurst int           `mapstructure:"user_address_burst"`
+	UserAddressEvery time.Duration `mapstructure:"user_address_every"`
+	AddressBurst     int           `mapstructure:"address_burst"`
+	AddressEvery     time.Duration `mapstructure:"address_every"`
+	UnknownBurst     int           `mapstructure:"unknown_burst"`
+	UnknownEvery     time.Duration `mapstructure:"unknown_every"`
+}
+
+// Redis, when Addr is set, holds what replicas must share: the login
+// throttle's buckets and the news that cached sessions, users and roles
+// changed.
+type Redis struct {
+	Addr     string `mapstructure:"addr"`
+	Password string `mapstructure:"password"`
+	DB       int    `mapstructure:"db"`
 }
 
 type Admin struct {
@@ -130,6 +160,9 @@ func Default() Config {
 			ConnMaxLifetime: 3 * time.Minute,
 			ConnectTimeout:  60 * time.Second,
 			SlowQuery:       500 * time.Millisecond,
+			RequestTimeout:  10 * time.Second,
+			ReadTimeout:     30 * time.Second,
+			WriteTimeout:    30 * time.Second,
 		},
 		Auth: Auth{
 			Issuer:            "clinic-crm",
@@ -141,10 +174,12 @@ func Default() Config {
 			BcryptMaxWait:     3 * time.Second,
 			CacheTTL:          time.Second,
 			Throttle: Throttle{
-				UsernameBurst: 5,
-				UsernameEvery: time.Minute,
-				AddressBurst:  30,
-				AddressEvery:  2 * time.Second,
+				UserAddressBurst: 5,
+				UserAddressEvery: time.Minute,
+				AddressBurst:     30,
+				AddressEvery:     2 * time.Second,
+				UnknownBurst:     20,
+				UnknownEvery:     200 * time.Millisecond,
 			},
 		},
 		Admin:  Admin{Username: "admin"},
@@ -239,6 +274,12 @@ func (c Config) Validate() error {
 	if c.Database.MaxOpenConns < 1 {
 		add("database.max_open_conns must be at least 1")
 	}
+	if c.Database.RequestTimeout < 100*time.Millisecond || c.Database.RequestTimeout > 10*time.Minute {
+		add("database.request_timeout must be between 100ms and 10m")
+	}
+	if c.Database.ReadTimeout < time.Second || c.Database.WriteTimeout < time.Second {
+		add("database.read_timeout and database.write_timeout must be at least 1s")
+	}
 	if s := c.Auth.JWTSecret; s != "" && len(s) < MinSecretBytes {
 		add("auth.jwt_secret is %d bytes; it must be at least %d (or empty, to generate one and keep it in the database)", len(s), MinSecretBytes)
 	}
@@ -258,7 +299,8 @@ func (c Config) Validate() error {
 		add("auth.cache_ttl must be between 0 (no cache) and 1m")
 	}
 	t := c.Auth.Throttle
-	if t.UsernameBurst < 1 || t.AddressBurst < 1 || t.UsernameEvery <= 0 || t.AddressEvery <= 0 {
+	if t.UserAddressBurst < 1 || t.AddressBurst < 1 || t.UnknownBurst < 1 ||
+		t.UserAddressEvery <= 0 || t.AddressEvery <= 0 || t.UnknownEvery <= 0 {
 		add("auth.login_throttle bursts must be at least 1 and intervals positive")
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
@@ -304,6 +346,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("auth.refresh_window", c.Auth.RefreshWindow),
 		slog.Int("auth.bcrypt_cost", c.Auth.BcryptCost),
 		slog.String("admin.username", c.Admin.Username),
+		slog.String("redis.addr", c.Redis.Addr),
+		slog.String("metrics.addr", c.Metrics.Addr),
 		slog.String("log.level", c.Log.Level),
 	)
 }

@@ -67,7 +67,7 @@ func dialectorFor(cfg config.Database) (gorm.Dialector, error) {
 		}
 		return sqlite.Open(dsn), nil
 	case "mysql":
-		dsn, err := mysqlDSN(cfg.DSN)
+		dsn, err := mysqlDSN(cfg.DSN, cfg.ReadTimeout, cfg.WriteTimeout)
 		if err != nil {
 			return nil, err
 		}
@@ -96,8 +96,9 @@ func sqliteDSN(path string) (string, error) {
 
 // mysqlDSN enforces what the schema assumes whatever the operator wrote:
 // utf8mb4 (Chinese text byte-exact), DATETIME scanned into time.Time in UTC,
-// arguments interpolated by the driver.
-func mysqlDSN(dsn string) (string, error) {
+// arguments interpolated by the driver, and no read or write waiting on a
+// silent server for longer than the configured timeouts.
+func mysqlDSN(dsn string, readTimeout, writeTimeout time.Duration) (string, error) {
 	parsed, err := mysqldriver.ParseDSN(dsn)
 	if err != nil {
 		return "", errors.New("database.dsn is not a valid MySQL DSN (user:pass@tcp(host:3306)/dbname)")
@@ -110,6 +111,12 @@ func mysqlDSN(dsn string) (string, error) {
 	parsed.Collation = "utf8mb4_unicode_ci"
 	if parsed.Timeout == 0 {
 		parsed.Timeout = 5 * time.Second
+	}
+	if parsed.ReadTimeout == 0 {
+		parsed.ReadTimeout = readTimeout
+	}
+	if parsed.WriteTimeout == 0 {
+		parsed.WriteTimeout = writeTimeout
 	}
 	if parsed.Params == nil {
 		parsed.Params = map[string]string{}

@@ -20,7 +20,8 @@ import (
 // registration keeps its own checks and answer; one refused does not hold
 // up the others.
 type Registrar struct {
-	db *gorm.DB
+	db      *gorm.DB
+	timeout time.Duration
 
 	mu      sync.Mutex
 	queue   []*registration
@@ -35,14 +36,16 @@ const (
 	maxRegistrationWriters = 2
 )
 
-// registrationTimeout bounds a batch's transaction; it is written for
-// several requests, so no one request's context is its own.
-const registrationTimeout = 30 * time.Second
-
-func NewRegistrar(db *gorm.DB) *Registrar { return &Registrar{db: db} }
+// NewRegistrar writes registrations to db; timeout bounds a batch's
+// transaction, which is written for several requests, so no one request's
+// context is its own.
+func NewRegistrar(db *gorm.DB, timeout time.Duration) *Registrar {
+	return &Registrar{db: db, timeout: timeout}
+}
 
 // registration is one request and, once done is closed, its outcome.
 type registration struct {
+	ctx      context.Context // the request's: once it is done, nothing is written
 	v        Viewer
 	in       PatientFields
 	authorID *uint64
@@ -61,7 +64,7 @@ type registration struct {
 // across the whole pool (only their ids are returned), since "someone
 // already registered this person" is exactly what must be seen.
 func (r *Registrar) Register(ctx context.Context, v Viewer, in PatientFields, authorID *uint64, now time.Time) (Patient, []uint64, error) {
-	reg := &registration{v: v, in: in, authorID: authorID, now: now, done: make(chan struct{})}
+	reg := &registration{ctx: ctx, v: v, in: in, authorID: authorID, now: now, done: make(chan struct{})}
 	r.mu.Lock()
 	r.queue = append(r.queue, reg)
 	if r.writers < maxRegistrationWriters {
@@ -69,8 +72,15 @@ func (r *Registrar) Register(ctx context.Context, v Viewer, in PatientFields, au
 		go r.write(context.WithoutCancel(ctx))
 	}
 	r.mu.Unlock()
-	<-reg.done
-	return reg.patient, reg.duplicates, reg.err
+	select {
+	case <-reg.done:
+		return reg.patient, reg.duplicates, reg.err
+	case <-ctx.Done():
+		// Past the request's deadline the answer is 50002; a batch already
+		// under way may still commit the row (a retry with the same
+		// Idempotency-Key finds it), one still queued will not.
+		return Patient{}, nil, ctx.Err()
+	}
 }
 
 // write writes the waiting registrations, a batch at a time, until none
@@ -84,13 +94,27 @@ func (r *Registrar) write(ctx context.Context) {
 			r.mu.Unlock()
 			return
 		}
-		batch := slices.Clone(r.queue[:n])
+		batch := slices.DeleteFunc(slices.Clone(r.queue[:n]), abandoned)
 		r.queue = slices.Delete(r.queue, 0, n)
 		r.mu.Unlock()
-		batchCtx, cancel := context.WithTimeout(ctx, registrationTimeout)
+		if len(batch) == 0 {
+			continue
+		}
+		batchCtx, cancel := context.WithTimeout(ctx, r.timeout)
 		writeRegistrations(batchCtx, r.db, batch)
 		cancel()
 	}
+}
+
+// abandoned reports (and answers) a registration whose request has given
+// up waiting: it is not written.
+func abandoned(reg *registration) bool {
+	if err := reg.ctx.Err(); err != nil {
+		reg.err = err
+		close(reg.done)
+		return true
+	}
+	return false
 }
 
 // writeRegistrations writes a batch in one transaction. If the transaction
@@ -157,6 +181,9 @@ func writeRegistrationBatch(tx *gorm.DB, batch []*registration) error {
 		}
 		ops[i] = viewerOp(reg.v, OpPatientCreate, TargetPatient, p.ID, map[string]any{"name": p.Name}).entry(reg.now)
 		reg.duplicates = duplicatesAmong(p, existing, patients[:i])
+		if err := markIdempotencyCommitted(tx, reg.ctx, p.ID); err != nil {
+			return err
+		}
 	}
 	if err := tx.CreateInBatches(history, importInsertRows).Error; err != nil {
 		return err
