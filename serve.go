@@ -28,6 +28,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 	if err != nil {
 		return err
 	}
+	if deps.Redis != nil {
+		defer deps.Redis.Close()
+	}
 	handler, err := routes.New(deps)
 	if err != nil {
 		return err
@@ -51,6 +54,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(listener) }()
+	if cfg.Metrics.Addr != "" {
+		stopMetrics, err := serveMetrics(cfg.Metrics.Addr, deps.Metrics.Handler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	upkeepCtx, stopUpkeep := context.WithCancel(ctx)
 	pruned, sealed := make(chan struct{}), make(chan struct{})
 	go func() { defer close(pruned); pruneOldRecords(upkeepCtx, db, cfg, log) }()
@@ -73,4 +83,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves GET /metrics on addr, apart from the API.
+func serveMetrics(addr string, metrics http.Handler, log *slog.Logger) (stop func(), err error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on metrics.addr %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(listener) }()
+	log.Info("metrics listening", "addr", listener.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }

@@ -41,7 +41,7 @@ func (s *Service) ResetPassword(ctx context.Context, v models.Viewer, userID uin
 // throttle (a stolen session must not become a password-guessing oracle),
 // and ends the caller's other sessions.
 func (s *Service) ChangeOwnPassword(ctx context.Context, v models.Viewer, oldPassword, newPassword string) error {
-	attempt, ok := s.throttle.Begin(v.Username, v.Address, s.now())
+	attempt, ok := s.throttle.Begin(ctx, v.Username, v.Address, s.now())
 	if !ok {
 		return apierr.ErrTooManyRequests
 	}

@@ -54,39 +54,43 @@ func TestShortSecretRefused(t *testing.T) {
 }
 
 func TestThrottleBuckets(t *testing.T) {
-	th := NewLoginThrottle(config.Throttle{UsernameBurst: 2, UsernameEvery: time.Minute, AddressBurst: 3, AddressEvery: time.Minute})
+	ctx := context.Background()
+	th := NewLoginThrottle(config.Throttle{UserAddressBurst: 2, UserAddressEvery: time.Minute,
+		AddressBurst: 3, AddressEvery: time.Minute, UnknownBurst: 2, UnknownEvery: time.Minute}, nil, nil)
 	now := time.Unix(1_800_000_000, 0)
 	for i := 0; i < 2; i++ {
-		if _, ok := th.Begin("alice", "a", now); !ok {
+		if _, ok := th.Begin(ctx, "alice", "a", now); !ok {
 			t.Fatalf("attempt %d refused", i)
 		}
 	}
-	if _, ok := th.Begin("ALICE", "b", now); ok {
-		t.Error("the username bucket is case-insensitive and empty")
+	if _, ok := th.Begin(ctx, "ALICE", "a", now); ok {
+		t.Error("the username-and-address bucket is case-insensitive and empty")
 	}
-	// The refused attempt did not use the address bucket of "b".
-	for i := 0; i < 3; i++ {
-		if _, ok := th.Begin("u"+string(rune('0'+i)), "b", now); !ok {
-			t.Fatalf("address b attempt %d refused", i)
-		}
+	// Her owner, elsewhere, is not held up by the guesses from a.
+	if _, ok := th.Begin(ctx, "alice", "b", now); !ok {
+		t.Error("alice refused from another address")
 	}
-	if _, ok := th.Begin("zed", "b", now); ok {
-		t.Error("address bucket b is empty")
+	// The refused attempt did not use the address bucket of a: one left.
+	if _, ok := th.Begin(ctx, "bob", "a", now); !ok {
+		t.Error("address a refused its third attempt")
 	}
-	if _, ok := th.Begin("alice", "c", now.Add(time.Minute)); !ok {
+	if _, ok := th.Begin(ctx, "carol", "a", now); ok {
+		t.Error("address bucket a is empty")
+	}
+	if _, ok := th.Begin(ctx, "alice", "c", now.Add(time.Minute)); !ok {
 		t.Error("one attempt refills per minute")
 	}
-	// Success gives the username attempt back.
-	a, ok := th.Begin("bob", "d", now)
-	b, ok2 := th.Begin("bob", "d", now)
-	if !ok || !ok2 {
-		t.Fatal("bob refused")
-	}
-	a.Succeeded()
-	b.Succeeded()
-	for i := 0; i < 2; i++ {
-		if _, ok := th.Begin("bob", "e", now); !ok {
-			t.Errorf("bob's successful attempts were not given back")
+	// Success gives the attempt back to both buckets: many users behind
+	// one address all log in.
+	for i := range 10 {
+		a, ok := th.Begin(ctx, "user"+string(rune('0'+i)), "nat", now)
+		if !ok {
+			t.Fatalf("user %d refused behind the shared address", i)
 		}
+		a.Succeeded()
+	}
+	// Unknown usernames: a bounded number of bcrypt checks.
+	if !th.CheckUnknown(ctx, now) || !th.CheckUnknown(ctx, now) || th.CheckUnknown(ctx, now) {
+		t.Error("want two checks of unknown usernames, then none")
 	}
 }

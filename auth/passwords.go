@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -25,6 +26,9 @@ type Passwords struct {
 	slots   *semaphore.Weighted
 	maxWait time.Duration
 	dummy   []byte
+	// waiting and running count the checks queued for a slot and those
+	// holding one, for the metrics.
+	waiting, running atomic.Int64
 }
 
 func NewPasswords(cost, concurrency int, maxWait time.Duration) (*Passwords, error) {
@@ -84,8 +88,15 @@ func (p *Passwords) Verify(ctx context.Context, hash, password string) (bool, er
 func (p *Passwords) acquire(ctx context.Context) (func(), error) {
 	waitCtx, cancel := context.WithTimeout(ctx, p.maxWait)
 	defer cancel()
-	if err := p.slots.Acquire(waitCtx, 1); err != nil {
+	p.waiting.Add(1)
+	err := p.slots.Acquire(waitCtx, 1)
+	p.waiting.Add(-1)
+	if err != nil {
 		return nil, apierr.ErrTooManyRequests
 	}
-	return func() { p.slots.Release(1) }, nil
+	p.running.Add(1)
+	return func() { p.running.Add(-1); p.slots.Release(1) }, nil
 }
+
+// Queue is the number of bcrypt operations waiting for a slot and running.
+func (p *Passwords) Queue() (waiting, running int64) { return p.waiting.Load(), p.running.Load() }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"crm/apierr"
@@ -32,8 +33,10 @@ type Service struct {
 
 // NewService builds the service; changes is the generation of the caches
 // of sessions, users, roles and menus, which the service bumps when it
-// refreshes or ends a session.
-func NewService(db *gorm.DB, cfg config.Auth, secret []byte, changes *memo.Generation, now func() time.Time, log *slog.Logger) (*Service, error) {
+// refreshes or ends a session; with rdb (nil: none) the login throttle's
+// buckets are shared by every replica.
+func NewService(db *gorm.DB, cfg config.Auth, secret []byte, changes *memo.Generation, rdb *redis.Client,
+	now func() time.Time, log *slog.Logger) (*Service, error) {
 	tokens, err := NewTokens(secret, cfg, now)
 	if err != nil {
 		return nil, err
@@ -46,7 +49,7 @@ func NewService(db *gorm.DB, cfg config.Auth, secret []byte, changes *memo.Gener
 		db:        db,
 		tokens:    tokens,
 		passwords: passwords,
-		throttle:  NewLoginThrottle(cfg.Throttle),
+		throttle:  NewLoginThrottle(cfg.Throttle, rdb, log),
 		window:    cfg.RefreshWindow,
 		now:       now,
 		log:       log,
@@ -58,6 +61,12 @@ func NewService(db *gorm.DB, cfg config.Auth, secret []byte, changes *memo.Gener
 // sessionCacheSize bounds the sessions kept in memory: far more than a
 // clinic has logged in at once, a few hundred bytes each.
 const sessionCacheSize = 10_000
+
+// Passwords is the bcrypt checker, for the metrics to read its queue.
+func (s *Service) Passwords() *Passwords { return s.passwords }
+
+// Throttle is the login throttle, for the metrics to count its refusals.
+func (s *Service) Throttle() *LoginThrottle { return s.throttle }
 
 // Now is the service's clock, for writes that record when they happened.
 func (s *Service) Now() time.Time { return s.now() }
@@ -73,7 +82,7 @@ type Client struct {
 // bcrypt as a wrong password, so timing reveals nothing.
 func (s *Service) Login(ctx context.Context, username, password string, client Client) (string, error) {
 	now := s.now()
-	attempt, ok := s.throttle.Begin(username, client.Address, now)
+	attempt, ok := s.throttle.Begin(ctx, username, client.Address, now)
 	if !ok {
 		s.log.Warn("login throttled", "username", username, "client", client.Address)
 		return "", apierr.ErrTooManyRequests
@@ -82,6 +91,9 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 	unknown := errors.Is(err, apierr.ErrNotFound)
 	if err != nil && !unknown {
 		return "", err
+	}
+	if unknown && !s.throttle.CheckUnknown(ctx, now) {
+		return "", s.loginFailed(ctx, nil, username, client, models.LoginNoSuchUser, apierr.ErrNoSuchUser)
 	}
 	match, err := s.passwords.VerifyScheme(ctx, user.PasswordScheme, user.PasswordHash, password)
 	if err != nil {

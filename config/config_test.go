@@ -119,7 +119,7 @@ func TestInvalidSettingsRefused(t *testing.T) {
 		"log level":        {"CRM_LOG_LEVEL", "loud", "log.level"},
 		"empty dsn":        {"CRM_DATABASE_DSN", " ", ""},
 		"tiny body limit":  {"CRM_HTTP_MAX_BODY_BYTES", "10", "max_body_bytes"},
-		"throttle burst":   {"CRM_AUTH_LOGIN_THROTTLE_USERNAME_BURST", "0", "login_throttle"},
+		"throttle burst":   {"CRM_AUTH_LOGIN_THROTTLE_USER_ADDRESS_BURST", "0", "login_throttle"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			clearEnv(t)

@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"crm/auth"
 	"crm/config"
 	"crm/controllers"
+	"crm/docs"
 	"crm/internal/memo"
 	"crm/middleware"
 	"crm/models"
@@ -37,6 +39,11 @@ type Deps struct {
 	// Changes retires what the caches of sessions, users, roles and menus
 	// hold; the routes that change those bump it.
 	Changes *memo.Generation
+	// Redis is shared with the other replicas (nil: none configured);
+	// whoever built the Deps closes it.
+	Redis *redis.Client
+	// Metrics counts every request; serve exposes them on metrics.addr.
+	Metrics *middleware.Metrics
 }
 
 // NewDeps completes the dependencies from a migrated database: the JWT
@@ -54,11 +61,28 @@ func NewDeps(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		secret = stored
 	}
 	changes := &memo.Generation{}
-	svc, err := auth.NewService(db, cfg.Auth, []byte(secret), changes, now, log)
+	var rdb *redis.Client
+	if cfg.Redis.Addr != "" {
+		rdb = redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			_ = rdb.Close()
+			return Deps{}, fmt.Errorf("redis at %s: %w", cfg.Redis.Addr, err)
+		}
+		if err := changes.Share(ctx, rdb, log); err != nil {
+			_ = rdb.Close()
+			return Deps{}, err
+		}
+	}
+	svc, err := auth.NewService(db, cfg.Auth, []byte(secret), changes, rdb, now, log)
 	if err != nil {
 		return Deps{}, err
 	}
-	return Deps{Config: cfg, DB: db, Log: log, Auth: svc, Clock: now, Changes: changes}, nil
+	sqlDB, err := db.DB()
+	if err != nil {
+		return Deps{}, err
+	}
+	return Deps{Config: cfg, DB: db, Log: log, Auth: svc, Clock: now, Changes: changes, Redis: rdb,
+		Metrics: middleware.NewMetrics(sqlDB, svc)}, nil
 }
 
 // New builds the HTTP handler.
@@ -85,6 +109,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	engine.Use(
 		middleware.AssignRequestID,
 		middleware.AccessLog(d.Log),
+		d.Metrics.Observe,
 		middleware.RenderErrors(d.Config.HTTP.RealStatusCodes, d.Log),
 		middleware.Recover(d.Log),
 	)
@@ -107,22 +132,31 @@ func Engine(d Deps) (*gin.Engine, error) {
 	clinic := d.Config.Clinic.Location()
 	reports := controllers.ReportController{DB: d.DB, Now: d.Clock, Location: clinic}
 	export := controllers.ExportController{DB: d.DB, Now: d.Clock, Location: clinic, Log: d.Log}
-	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB)}
+	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB, d.Config.Database.RequestTimeout)}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
 	engine.GET("/readyz", health.Ready)
+	reference := controllers.DocsController{Files: docs.Files}
+	engine.GET("/openapi.yaml", reference.Spec)
+	engine.GET("/docs", reference.Page)
+	engine.GET("/docs/redoc.standalone.js", reference.Script)
 
 	api := engine.Group(APIPrefix, middleware.ParseParams(d.Config.HTTP.MaxBodyBytes))
+	// Every request's database work ends by database.request_timeout,
+	// but the export's: it streams for as long as the file takes, each
+	// read bounded by the driver's read timeout instead.
+	bounded := api.Group("", middleware.Deadline(d.Config.Database.RequestTimeout))
+	streaming := api.Group("", middleware.Authenticate(d.Auth))
 
 	// Public: these check credentials or the presented token themselves.
-	api.POST("/token", h(tokens.Login))
-	api.PATCH("/token", h(tokens.Refresh))
-	api.DELETE("/token", h(tokens.Logout))
+	bounded.POST("/token", h(tokens.Login))
+	bounded.PATCH("/token", h(tokens.Refresh))
+	bounded.DELETE("/token", h(tokens.Logout))
 
 	// Everything else needs a valid token, then the permission named.
-	user := api.Group("", middleware.Authenticate(d.Auth))
+	user := bounded.Group("", middleware.Authenticate(d.Auth))
 	can := middleware.Require
 
 	// Writes to staff, roles and menus (and a password change, which ends
@@ -130,6 +164,13 @@ func Engine(d Deps) (*gin.Engine, error) {
 	// and menus once they have committed: the change applies to the very
 	// next request here, and within auth.cache_ttl on other replicas.
 	changesAccess := middleware.RetireCachedAccess(d.Changes)
+	// Creating POSTs take an Idempotency-Key. An attempt runs for at most
+	// the request timeout, plus as long again queued for a write: a claim
+	// older than that never committed.
+	staleAfter := 3 * d.Config.Database.RequestTimeout
+	idempotent := func(replay middleware.Replayer) gin.HandlerFunc {
+		return middleware.Idempotency(d.DB, d.Clock, staleAfter, replay, d.Log)
+	}
 
 	user.GET("/menu", h(menus.Mine))                                     // any authenticated user: the menu follows the role
 	user.GET("/me", h(users.Me))                                         // any authenticated user
@@ -140,9 +181,9 @@ func Engine(d Deps) (*gin.Engine, error) {
 	// data scope (46001 outside it); finer rules (others' patients,
 	// arrivals, authors) are the model's.
 	user.GET("/patient", can(models.PermPatientList), h(patients.List)) // deleted=1 also needs patient.restore
-	user.POST("/patient", can(models.PermPatientCreate), h(patients.Create))
+	user.POST("/patient", can(models.PermPatientCreate), idempotent(patients.Replay), h(patients.Create))
 	user.GET("/patient/duplicates", can(models.PermPatientList), h(patients.Duplicates))
-	user.GET("/patient/export", can(models.PermPatientExport), export.Export) // a file, not JSON
+	streaming.GET("/patient/export", can(models.PermPatientExport), export.Export) // a file, not JSON
 	user.GET("/patient/:id", can(models.PermPatientList), h(patients.Get))
 	user.PATCH("/patient/:id", can(models.PermPatientEdit), h(patients.Update))
 	user.DELETE("/patient/:id", can(models.PermPatientDelete), h(patients.Delete))
@@ -156,7 +197,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	for _, kind := range models.DictKinds() {
 		one, path := dicts.Of(kind), "/dict/"+string(kind)
 		user.GET(path, can(models.PermDictManage), h(one.List))
-		user.POST(path, can(models.PermDictManage), h(one.Create))
+		user.POST(path, can(models.PermDictManage), idempotent(nil), h(one.Create))
 		user.PUT(path+"/order", can(models.PermDictManage), h(one.Reorder))
 		user.PATCH(path+"/:id", can(models.PermDictManage), h(one.Update))
 		user.DELETE(path+"/:id", can(models.PermDictManage), h(one.Delete))
@@ -165,16 +206,16 @@ func Engine(d Deps) (*gin.Engine, error) {
 	// Staff, roles, menus. The models refuse what would raise anyone above
 	// the caller's own permissions.
 	user.GET("/user", can(models.PermUserManage), h(users.List))
-	user.POST("/user", can(models.PermUserManage), changesAccess, h(users.Create))
+	user.POST("/user", can(models.PermUserManage), changesAccess, idempotent(nil), h(users.Create))
 	user.PATCH("/user/:id", can(models.PermUserManage), changesAccess, h(users.Update))
 	user.DELETE("/user/:id", can(models.PermUserManage), changesAccess, h(users.Delete))
 	user.POST("/user/:id/password", can(models.PermUserManage), changesAccess, h(users.ResetPassword))
 	user.GET("/role", can(models.PermRoleManage), h(roles.List))
-	user.POST("/role", can(models.PermRoleManage), changesAccess, h(roles.Create))
+	user.POST("/role", can(models.PermRoleManage), changesAccess, idempotent(nil), h(roles.Create))
 	user.PATCH("/role/:id", can(models.PermRoleManage), changesAccess, h(roles.Update))
 	user.DELETE("/role/:id", can(models.PermRoleManage), changesAccess, h(roles.Delete))
 	user.GET("/menus", can(models.PermMenuManage), h(menus.Tree))
-	user.POST("/menus", can(models.PermMenuManage), changesAccess, h(menus.Create))
+	user.POST("/menus", can(models.PermMenuManage), changesAccess, idempotent(nil), h(menus.Create))
 	user.PATCH("/menus/:id", can(models.PermMenuManage), changesAccess, h(menus.Update))
 	user.DELETE("/menus/:id", can(models.PermMenuManage), changesAccess, h(menus.Delete))
 
@@ -195,6 +236,9 @@ func PublicRoutes() []string {
 	return []string{
 		"GET /healthz",
 		"GET /readyz",
+		"GET /openapi.yaml",
+		"GET /docs",
+		"GET /docs/redoc.standalone.js",
 		"POST " + APIPrefix + "/token",
 		"PATCH " + APIPrefix + "/token",
 		"DELETE " + APIPrefix + "/token",

@@ -47,7 +47,7 @@ func (e *env) serve(b *testing.B, method, target, body string) {
 }
 
 func unthrottled(c *config.Config) {
-	c.Auth.Throttle.UsernameBurst, c.Auth.Throttle.AddressBurst = 1<<30, 1<<30
+	c.Auth.Throttle.UserAddressBurst, c.Auth.Throttle.AddressBurst, c.Auth.Throttle.UnknownBurst = 1<<30, 1<<30, 1<<30
 }
 
 // Login at the production bcrypt cost: the three outcomes should cost the

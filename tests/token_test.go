@@ -94,21 +94,45 @@ func TestLoginRefused(t *testing.T) {
 	})
 }
 
-func TestLoginThrottledPerUsername(t *testing.T) {
+func TestLoginThrottledPerUsernameAndAddress(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
+		attacker := from("203.0.113.9:5555")
 		for i := 0; i < 5; i++ {
-			wantError(t, e.call(t, "POST", api+"/token/", form("username", adminUsername, "password", "wrong-password")), 46005, "密码错误")
+			wantError(t, e.call(t, "POST", api+"/token/", form("username", adminUsername, "password", "wrong-password"), attacker), 46005, "密码错误")
 		}
-		// Even the right password waits: the check happens before bcrypt.
-		wantError(t, e.call(t, "POST", api+"/token/", form("username", adminUsername, "password", adminPassword), from("198.51.100.7:1")), 45011, "请求过于频繁，请稍后再试")
+		// From there, even the right password waits: the check happens before bcrypt.
+		wantError(t, e.call(t, "POST", api+"/token/", form("username", adminUsername, "password", adminPassword), attacker), 45011, "请求过于频繁，请稍后再试")
 		// Case does not escape the bucket.
-		wantError(t, e.call(t, "POST", api+"/token/", form("username", "Admin", "password", adminPassword)), 45011, "请求过于频繁，请稍后再试")
-		// Another user is not affected.
-		wantError(t, e.call(t, "POST", api+"/token/", form("username", "someone", "password", "password")), 46004, "用户名错误或无此用户")
+		wantError(t, e.call(t, "POST", api+"/token/", form("username", "Admin", "password", adminPassword), attacker), 45011, "请求过于频繁，请稍后再试")
+		// The attacker knows the username, but cannot lock its owner out:
+		// from another address the owner logs in.
+		e.login(t, adminUsername, adminPassword)
+		// Another user is not affected from the attacker's address either.
+		wantError(t, e.call(t, "POST", api+"/token/", form("username", "someone", "password", "password"), attacker), 46004, "用户名错误或无此用户")
 
 		e.clock.Advance(time.Minute)
-		e.login(t, adminUsername, adminPassword)
+		if field(t, e.call(t, "POST", api+"/token/", form("username", adminUsername, "password", adminPassword), attacker), "token") == nil {
+			t.Error("no token a minute later")
+		}
+	})
+}
+
+func TestLoginsBehindOneAddress(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		// A clinic of forty behind one NAT address, all at nine o'clock:
+		// successful logins do not use up the address's budget.
+		var staff []account
+		for range 40 {
+			staff = append(staff, e.newAccount(t, models.RoleConsultant))
+		}
+		nat := from("198.51.100.20:40000")
+		for _, a := range staff {
+			if field(t, e.call(t, "POST", api+"/token/", form("username", a.username, "password", a.password), nat), "token") == nil {
+				t.Fatalf("%s refused behind the shared address", a.username)
+			}
+		}
 	})
 }
 

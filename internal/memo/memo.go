@@ -17,11 +17,23 @@ import (
 // Generation numbers the state of the cached rows. Every cache made with
 // it stores the generation an entry was loaded in and trusts only entries
 // of the current one.
-type Generation struct{ n atomic.Uint64 }
+type Generation struct {
+	n        atomic.Uint64
+	announce func() // tells the other replicas, if they share the news (see Share)
+}
 
-// Bump retires every entry loaded so far, and any load still in flight.
-// Call it after a change has committed.
-func (g *Generation) Bump() { g.n.Add(1) }
+// Bump retires every entry loaded so far, and any load still in flight,
+// here and, when shared, on every replica. Call it after a change has
+// committed.
+func (g *Generation) Bump() {
+	g.n.Add(1)
+	if g.announce != nil {
+		g.announce()
+	}
+}
+
+// heard retires every entry because another replica changed something.
+func (g *Generation) heard() { g.n.Add(1) }
 
 func (g *Generation) current() uint64 { return g.n.Load() }
 
