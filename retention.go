@@ -26,6 +26,8 @@ func pruneOldRecords(ctx context.Context, db *gorm.DB, cfg config.Config, log *s
 		}
 		n, err := models.PruneSessions(ctx, db, now.Add(-cfg.Auth.RefreshWindow-24*time.Hour), cfg.Audit.PruneBatch)
 		report(log, "expired sessions pruned", n, err)
+		n, err = models.PruneIdempotencyKeys(ctx, db, now.Add(-models.IdempotencyKeyLifetime), cfg.Audit.PruneBatch)
+		report(log, "expired idempotency keys pruned", n, err)
 		select {
 		case <-ctx.Done():
 			return

@@ -78,6 +78,20 @@ type onePatientJSON struct {
 	Patient patientJSON `json:"patient"`
 }
 
+// Replay answers a retried registration whose first answer was lost after
+// it committed: the patient it registered, as it is now.
+func (pc PatientController) Replay(c *gin.Context, id uint64) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := models.FindPatient(c.Request.Context(), pc.DB, viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	return newPatientJSON{NewPatient: presentPatient(p, viewer)}, nil
+}
+
 // Get is GET /patient/{id}.
 func (pc PatientController) Get(c *gin.Context) (any, error) {
 	viewer, id, err := viewerAndID(c)
