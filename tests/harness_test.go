@@ -68,6 +68,7 @@ type env struct {
 	handler http.Handler
 	clock   *fakeClock
 	logs    *testlog.Buffer
+	deps    routes.Deps
 }
 
 func testConfig(driver string) config.Config {
@@ -103,7 +104,7 @@ func newEnv(t testing.TB, driver string, opts ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatalf("routes: %v", err)
 	}
-	e := &env{t: t, cfg: cfg, db: db, handler: handler, clock: clock, logs: logs}
+	e := &env{t: t, cfg: cfg, db: db, handler: handler, clock: clock, logs: logs, deps: deps}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())
