@@ -27,6 +27,10 @@ var loadSpec = sync.OnceValues(func() (*spec, error) {
 	// Exports are files: validated as opaque bodies of their content type.
 	openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
+	// So are the API reference's documents.
+	for _, contentType := range []string{"application/yaml", "text/html", "text/javascript"} {
+		openapi3filter.RegisterBodyDecoder(contentType, openapi3filter.FileBodyDecoder)
+	}
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(specPath)
 	if err != nil {
