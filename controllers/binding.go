@@ -76,23 +76,38 @@ func (b *binder) value(names ...string) (string, string, bool) {
 	return p.Name, v, v != ""
 }
 
-// textRule bounds free text in characters and refuses control characters,
-// which no field of a patient needs (multi-line fields keep line breaks).
+// textRule bounds free text in characters and refuses what no field
+// needs: invalid UTF-8, control characters (multi-line fields keep line
+// breaks and tabs), line separators in single-line fields, and the
+// bidirectional controls that make text display in another order than it
+// is stored in (a name that reads one way and sorts, searches and exports
+// another).
 type textRule struct {
 	maxRunes  int
 	multiline bool
 }
 
 func (r textRule) allows(s string) bool {
-	if utf8.RuneCountInString(s) > r.maxRunes {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > r.maxRunes {
 		return false
 	}
 	for _, c := range s {
-		if unicode.IsControl(c) && !(r.multiline && (c == '\n' || c == '\r' || c == '\t')) {
+		switch {
+		case r.multiline && (c == '\n' || c == '\r' || c == '\t'):
+		case unicode.IsControl(c), bidiControl(c):
+			return false
+		case !r.multiline && (c == '\u2028' || c == '\u2029'):
 			return false
 		}
 	}
 	return true
+}
+
+// bidiControl: the embeddings, overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069) and the implicit marks (U+200E, U+200F, U+061C).
+func bidiControl(c rune) bool {
+	return c >= '\u202a' && c <= '\u202e' || c >= '\u2066' && c <= '\u2069' ||
+		c == '\u200e' || c == '\u200f' || c == '\u061c'
 }
 
 func (b *binder) requiredText(rule textRule, names ...string) string {
