@@ -37,3 +37,12 @@ func boundedText(s string, max int) string {
 	}
 	return s[:max]
 }
+
+// digitsPrefix matches a column of digits that starts with prefix (digits
+// too), as an index range both databases use: SQLite does not use an
+// index for a LIKE with an ESCAPE clause. Letters sort after digits in
+// binary order and in MySQL's collations alike, so prefix+"a" bounds every
+// number that starts with prefix.
+func digitsPrefix(column, prefix string) clause.Expression {
+	return clause.And(clause.Gte{Column: column, Value: prefix}, clause.Lt{Column: column, Value: prefix + "a"})
+}
