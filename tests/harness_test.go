@@ -100,6 +100,9 @@ func newEnv(t testing.TB, driver string, opts ...func(*config.Config)) *env {
 	if err != nil {
 		t.Fatalf("deps: %v", err)
 	}
+	if deps.Redis != nil {
+		t.Cleanup(func() { _ = deps.Redis.Close() })
+	}
 	handler, err := routes.New(deps)
 	if err != nil {
 		t.Fatalf("routes: %v", err)

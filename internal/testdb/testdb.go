@@ -34,6 +34,27 @@ func SkipUnlessAvailable(t testing.TB, driver string) {
 	t.Skipf("%s not set", MySQLDSNVar)
 }
 
+// Redis for the tests of what replicas share: its address, and whether CI
+// requires it.
+const (
+	RedisAddrVar    = "CRM_TEST_REDIS_ADDR"
+	RequireRedisVar = "CRM_TEST_REQUIRE_REDIS"
+)
+
+// RedisAddr returns the test Redis' address, skipping the test without
+// one (failing it when CI requires one).
+func RedisAddr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv(RedisAddrVar)
+	if addr == "" {
+		if os.Getenv(RequireRedisVar) != "" {
+			t.Fatalf("%s is set but %s is not: the replica tests cannot run", RequireRedisVar, RedisAddrVar)
+		}
+		t.Skipf("%s not set", RedisAddrVar)
+	}
+	return addr
+}
+
 // DSN creates a fresh, empty database for driver and returns its DSN.
 func DSN(t testing.TB, driver string) string {
 	t.Helper()
