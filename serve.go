@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"crm/config"
+	"crm/middleware"
 	"crm/routes"
 )
 
@@ -42,7 +43,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
 		IdleTimeout:       cfg.HTTP.IdleTimeout,
-		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes + middleware.HeaderSlack, // LimitHeaders answers past the limit
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

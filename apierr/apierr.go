@@ -54,6 +54,8 @@ var (
 	ErrConflict        = &Error{CodeConflict, "记录已存在"}
 	ErrTooManyRequests = &Error{CodeTooManyRequests, "请求过于频繁，请稍后再试"}
 	ErrBodyTooLarge    = &Error{CodeBodyTooLarge, "请求体过大"}
+	ErrHeadersTooLarge = &Error{CodeBodyTooLarge, "请求头过大"}
+	ErrOriginRefused   = &Error{CodeForbidden, "不允许的跨域来源"}
 	ErrMalformedBody   = &Error{CodeInvalidParam, "参数不合法: 请求体格式错误"}
 	ErrMalformedQuery  = &Error{CodeInvalidParam, "参数不合法: 查询字符串格式错误"}
 	ErrNeedGET         = &Error{CodeNeedGET, "需要GET请求"}

@@ -4,6 +4,7 @@
 package middleware
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,7 @@ const (
 	stateCodeKey
 	paramsKey
 	viewerKey
+	clientGoneKey
 )
 
 func valueOf[T any](c *gin.Context, key ctxKey) (T, bool) {
@@ -55,6 +57,12 @@ func RenderErrors(realStatus bool, log *slog.Logger) gin.HandlerFunc {
 			return
 		}
 		err := c.Errors.Last().Err
+		if clientGone(c, err) {
+			// Nobody is listening for an answer; the access log says so,
+			// once, at INFO: an outage's disconnects are not our errors.
+			c.Set(clientGoneKey, true)
+			return
+		}
 		var public *apierr.Error
 		switch {
 		case errors.As(err, &public):
@@ -73,6 +81,12 @@ func RenderErrors(realStatus bool, log *slog.Logger) gin.HandlerFunc {
 		c.Set(stateCodeKey, public.Code)
 		c.JSON(status, errorBody{StateCode: public.Code, Message: public.Message})
 	}
+}
+
+// clientGone reports an error that is only the client having hung up.
+func clientGone(c *gin.Context, err error) bool {
+	return errors.Is(c.Request.Context().Err(), context.Canceled) &&
+		(errors.Is(err, context.Canceled) || models.IsUnavailable(err))
 }
 
 // NoRoute answers paths that do not exist.

@@ -29,7 +29,7 @@ func NewMetrics(db *sql.DB, svc *auth.Service) *Metrics {
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crm_http_requests_total",
-			Help: "API requests answered, by route, method and stateCode (0: success).",
+			Help: "API requests answered, by route, method and stateCode (0: success; client_gone: the client hung up first).",
 		}, []string{"route", "method", "state_code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "crm_http_request_duration_seconds",
@@ -71,7 +71,11 @@ func (m *Metrics) Observe(c *gin.Context) {
 		route = "unmatched"
 	}
 	code, _ := valueOf[int](c, stateCodeKey)
-	m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(code)).Inc()
+	label := strconv.Itoa(code)
+	if _, gone := valueOf[bool](c, clientGoneKey); gone {
+		label = "client_gone"
+	}
+	m.requests.WithLabelValues(route, c.Request.Method, label).Inc()
 	m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
 }
 

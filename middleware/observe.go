@@ -53,7 +53,9 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 			slog.Int("bytes", c.Writer.Size()),
 		}
 		level := slog.LevelInfo
-		if code, ok := valueOf[int](c, stateCodeKey); ok {
+		if _, gone := valueOf[bool](c, clientGoneKey); gone {
+			attrs = append(attrs, slog.Bool("client_gone", true))
+		} else if code, ok := valueOf[int](c, stateCodeKey); ok {
 			attrs = append(attrs, slog.Int("state_code", code))
 			if code >= 50000 {
 				level = slog.LevelError

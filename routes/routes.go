@@ -112,8 +112,9 @@ func Engine(d Deps) (*gin.Engine, error) {
 		d.Metrics.Observe,
 		middleware.RenderErrors(d.Config.HTTP.RealStatusCodes, d.Log),
 		middleware.Recover(d.Log),
+		middleware.LimitHeaders(d.Config.HTTP.MaxHeaderBytes),
 	)
-	cors, err := middleware.CORS(d.Config.HTTP.CORSOrigins)
+	cors, err := middleware.CORS(d.Config.HTTP.CORSOrigins, d.Config.HTTP.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"crm/config"
 	"crm/internal/testlog"
+	"crm/models"
 	"crm/routes"
 )
 
@@ -139,11 +141,64 @@ func TestCORS(t *testing.T) {
 		if resp.header.Get("Access-Control-Allow-Origin") != origin {
 			t.Errorf("error responses need CORS headers too")
 		}
-		// Other origins are refused.
-		if resp := e.call(t, "GET", api+"/menu/", header("Origin", "https://evil.example")); resp.status != http.StatusForbidden {
-			t.Errorf("foreign origin: %d", resp.status)
+		// Other origins are refused, in the contract's shape.
+		wantError(t, e.call(t, "GET", api+"/menu/", header("Origin", "https://evil.example")), 48001, "不允许的跨域来源")
+
+		// The server's own origin is not cross-origin: as addressed, and
+		// behind a trusted proxy that rewrites Host (nginx's default), as
+		// its X-Forwarded-Host and -Proto say.
+		admin := e.admin(t)
+		if me := e.call(t, "GET", api+"/me/", query("token", admin.token), header("Origin", "http://localhost:8080")); field(t, me, "username") != adminUsername {
+			t.Errorf("same-origin request refused: %s", me.body)
 		}
-	}, func(c *config.Config) { c.HTTP.CORSOrigins = []string{"https://admin.clinic.example"} })
+		proxied := []option{from("10.1.2.3:5000"), header("Origin", "https://crm.clinic.example"),
+			header("X-Forwarded-Host", "crm.clinic.example"), header("X-Forwarded-Proto", "https"),
+			form("username", adminUsername, "password", adminPassword)}
+		if field(t, e.call(t, "POST", api+"/token/", proxied...), "token") == nil {
+			t.Error("same-origin login behind the proxy refused")
+		}
+		// Those headers are believed from the trusted proxies only.
+		proxied[0] = from("203.0.113.5:5000")
+		wantError(t, e.call(t, "POST", api+"/token/", proxied...), 48001, "不允许的跨域来源")
+	}, func(c *config.Config) {
+		c.HTTP.CORSOrigins = []string{"https://admin.clinic.example"}
+		c.HTTP.TrustedProxies = []string{"10.0.0.0/8"}
+	})
+}
+
+// Headers past http.max_header_bytes are refused in the contract's shape,
+// not with the HTTP server's plain-text 431.
+func TestOversizedHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite")
+	wantError(t, e.call(t, "GET", api+"/menu/", header("X-Padding", strings.Repeat("x", 65<<10))), 45002, "请求头过大")
+	wantError(t, e.call(t, "GET", api+"/menu/", header("X-Padding", strings.Repeat("x", 60<<10))), 41001, "缺少token参数")
+}
+
+// A client that hangs up is not an error of ours: one access-log line at
+// INFO, no 50001.
+func TestClientGoneIsLoggedOnce(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		alice := e.newAccount(t, models.RoleConsultant)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, "GET", api+"/patient/?token="+alice.token, nil)
+		req.RemoteAddr = "192.0.2.1:40000"
+		e.handler.ServeHTTP(httptest.NewRecorder(), req)
+		var lines []string
+		for _, line := range strings.Split(e.logs.String(), "\n") {
+			if strings.Contains(line, "/patient") {
+				lines = append(lines, line)
+			}
+		}
+		if len(lines) != 1 || !strings.Contains(lines[0], "level=INFO") || !strings.Contains(lines[0], "client_gone=true") {
+			t.Errorf("log of a request whose client hung up:\n%s", strings.Join(lines, "\n"))
+		}
+		if strings.Contains(e.logs.String(), "internal error") || strings.Contains(e.logs.String(), "level=ERROR") {
+			t.Errorf("a hang-up logged as an error:\n%s", e.logs.String())
+		}
+	})
 }
 
 func TestNoCORSByDefault(t *testing.T) {
