@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +21,14 @@ import (
 
 // importLegacy is `crm import-legacy --from DSN`: the old PHP backend's
 // MySQL database into this server's own (from its normal configuration).
+// legacyDSNVar carries the old database's DSN, password included, where
+// a command line would show it to everyone on the machine.
+const legacyDSNVar = "CRM_LEGACY_DSN"
+
 func importLegacy(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import-legacy", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	from := fs.String("from", "", "the old database: user:password@tcp(host:3306)/crm")
+	from := fs.String("from", "", "the old database: user:password@tcp(host:3306)/crm (or set "+legacyDSNVar+", which keeps the password out of `ps`)")
 	merge := fs.Bool("merge", false, "import even though this database has patients of its own")
 	dryRun := fs.Bool("dry-run", false, "do everything, report, and roll it all back")
 	menus := fs.Bool("menus", false, "copy the old menus over the new ones")
@@ -33,7 +38,10 @@ func importLegacy(ctx context.Context, cfg config.Config, log *slog.Logger, args
 		return usageError{"import-legacy: " + err.Error()}
 	}
 	if *from == "" {
-		return usageError{"import-legacy: --from is required (the old database's MySQL DSN)"}
+		*from = os.Getenv(legacyDSNVar)
+	}
+	if *from == "" {
+		return usageError{"import-legacy: --from or " + legacyDSNVar + " is required (the old database's MySQL DSN)"}
 	}
 	wayNames, err := parseAdvisoryWays(*ways)
 	if err != nil {

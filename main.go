@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/gin-gonic/gin"
@@ -28,9 +29,11 @@ Commands:
   user add   --username NAME (--password PASS | --password-stdin) --role consultant|manager|superadmin [--name DISPLAY]
              create an account; works while the server runs
   user list  [--legacy-hash]
-             list the accounts (--legacy-hash: those still on a password hash imported from the old backend)
-  import-legacy --from DSN [--dry-run] [--merge] [--menus] [--advisory-ways "1=商务通,2=电话"] [--orphan-author NAME]
-             import the old PHP backend's MySQL database (see the README)
+             list the accounts (--legacy-hash: those still on a password hash imported from the old backend);
+             only reads an existing database, never creates one
+  import-legacy [--from DSN] [--dry-run] [--merge] [--menus] [--advisory-ways "1=商务通,2=电话"] [--orphan-author NAME]
+             import the old PHP backend's MySQL database (see the README); the DSN
+             may come from CRM_LEGACY_DSN instead, out of sight of ps
   reindex    recompute the counts, name terms and phone tails derived from the patients
              (the server keeps them itself; after editing patients with SQL, run this with the servers stopped)
   healthcheck
@@ -160,6 +163,31 @@ func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, anno
 	if err := migrations.Run(ctx, db, seed); err != nil {
 		closeDB(db)
 		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
+}
+
+// openExisting connects to a database the server has already set up, for
+// commands that only read: they never create a database (and a
+// superadmin with it) where the operator merely looked in the wrong
+// folder, and never migrate one.
+func openExisting(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
+	if cfg.Database.Driver == "sqlite" && !strings.HasPrefix(cfg.Database.DSN, "file:") && !strings.Contains(cfg.Database.DSN, "?") {
+		if _, err := os.Stat(cfg.Database.DSN); err != nil {
+			return nil, fmt.Errorf("no database at %s (start the server or run `crm migrate` there first, or pass --config)", cfg.Database.DSN)
+		}
+	}
+	db, err := models.Open(ctx, cfg.Database, log)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := migrations.Pending(db)
+	if err == nil && len(pending) > 0 {
+		err = fmt.Errorf("the database is not up to date (%d migrations pending): run `crm migrate` first", len(pending))
+	}
+	if err != nil {
+		closeDB(db)
+		return nil, err
 	}
 	return db, nil
 }

@@ -108,6 +108,43 @@ func TestCLIConfigurationErrors(t *testing.T) {
 	if res.code != exitUsage || !strings.Contains(res.stderr, "/nonexistent/config.yaml") {
 		t.Errorf("%+v", res)
 	}
+	// A bad admin password is a configuration error, found before any
+	// database is touched.
+	t.Setenv("CRM_ADMIN_PASSWORD", "abc")
+	res = cli(context.Background(), "", "migrate")
+	if res.code != exitUsage || !strings.Contains(res.stderr, "admin.password (CRM_ADMIN_PASSWORD) must be 8-72 bytes, got 3") {
+		t.Errorf("%+v", res)
+	}
+}
+
+// Commands that only read never create a database (nor a superadmin in
+// it) where there is none.
+func TestCLIReadOnlyCommandsCreateNothing(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CRM_DATABASE_DRIVER", "sqlite")
+	t.Setenv("CRM_DATABASE_DSN", dir+"/data/crm.db")
+	res := cli(context.Background(), "", "user", "list")
+	if res.code != exitFailure || !strings.Contains(res.stderr, "no database at "+dir+"/data/crm.db") || strings.Contains(res.stderr, "password") {
+		t.Errorf("%+v", res)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("user list created %v", entries)
+	}
+}
+
+// The old database's DSN can come from the environment, out of sight of ps.
+func TestCLIImportLegacyDSNFromEnvironment(t *testing.T) {
+	t.Setenv("CRM_DATABASE_DRIVER", "sqlite")
+	t.Setenv("CRM_DATABASE_DSN", t.TempDir()+"/crm.db")
+	t.Setenv("CRM_ADMIN_PASSWORD", "admin-password-1")
+	t.Setenv("CRM_LEGACY_DSN", "")
+	if res := cli(context.Background(), "", "import-legacy"); res.code != exitUsage || !strings.Contains(res.stderr, "--from or CRM_LEGACY_DSN is required") {
+		t.Errorf("%+v", res)
+	}
+	t.Setenv("CRM_LEGACY_DSN", "root@tcp(127.0.0.1:1)/crm")
+	if res := cli(context.Background(), "", "import-legacy"); res.code != exitFailure || !strings.Contains(res.stderr, "the old database") {
+		t.Errorf("%+v", res)
+	}
 }
 
 // The server and the CLI share the database: an account added while the
@@ -231,7 +268,7 @@ func TestCLIImportLegacy(t *testing.T) {
 			code int
 			says string
 		}{
-			{[]string{"import-legacy"}, exitUsage, "--from is required"},
+			{[]string{"import-legacy"}, exitUsage, "--from or CRM_LEGACY_DSN is required"},
 			{[]string{"import-legacy", "--from", "not a dsn"}, exitUsage, "not a MySQL DSN"},
 			{[]string{"import-legacy", "--from", "root@tcp(127.0.0.1:1)/crm"}, exitFailure, "the old database"},
 			{[]string{"import-legacy", "--from", source, "--advisory-ways", "one"}, exitUsage, "code=name"},

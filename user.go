@@ -94,7 +94,7 @@ func listUsers(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usageError{"user list: the only option is --legacy-hash"}
 	}
-	db, err := openMigrated(ctx, cfg, log, stderr)
+	db, err := openExisting(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func listUsers(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	if *legacyOnly {
 		users, err = models.LegacyHashUsers(ctx, db)
 	} else {
-		err = db.WithContext(ctx).Joins("Role").Order("users.id").Find(&users).Error
+		users, err = models.AllUsers(ctx, db)
 	}
 	if err != nil {
 		return err

@@ -23,8 +23,11 @@ type Service struct {
 	passwords *Passwords
 	throttle  *LoginThrottle
 	window    time.Duration
-	now       func() time.Time
-	log       *slog.Logger
+	// rotationGrace: a token just rotated away, presented again this soon
+	// (a second tab), is refused without ending the session.
+	rotationGrace time.Duration
+	now           func() time.Time
+	log           *slog.Logger
 	// sessions serves the per-request session check from memory; changes
 	// bump changes (after they commit), so they apply to the next request.
 	sessions *memo.Cache[uint64, models.SessionView]
@@ -46,15 +49,16 @@ func NewService(db *gorm.DB, cfg config.Auth, secret []byte, changes *memo.Gener
 		return nil, err
 	}
 	return &Service{
-		db:        db,
-		tokens:    tokens,
-		passwords: passwords,
-		throttle:  NewLoginThrottle(cfg.Throttle, rdb, log),
-		window:    cfg.RefreshWindow,
-		now:       now,
-		log:       log,
-		sessions:  memo.New[uint64, models.SessionView](changes, sessionCacheSize, cfg.CacheTTL, now),
-		changes:   changes,
+		db:            db,
+		tokens:        tokens,
+		passwords:     passwords,
+		throttle:      NewLoginThrottle(cfg.Throttle, rdb, log),
+		window:        cfg.RefreshWindow,
+		rotationGrace: cfg.RotationGrace,
+		now:           now,
+		log:           log,
+		sessions:      memo.New[uint64, models.SessionView](changes, sessionCacheSize, cfg.CacheTTL, now),
+		changes:       changes,
 	}, nil
 }
 
@@ -158,7 +162,7 @@ func (s *Service) Refresh(ctx context.Context, raw string, client Client) (strin
 		return "", err
 	}
 	jti := NewJTI()
-	err = models.RotateSession(ctx, s.db, session, claims.ID, jti, client.Address, now)
+	err = models.RotateSession(ctx, s.db, session, claims.ID, jti, client.Address, now, s.rotationGrace)
 	s.changes.Bump() // the presented token, or the whole session, stops working
 	if errors.Is(err, models.ErrRefreshReused) {
 		s.log.Warn("refresh token reused; session revoked", "user_id", userID, "session_id", session.ID)

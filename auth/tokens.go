@@ -51,9 +51,6 @@ func (c Claims) UserID() (uint64, error) {
 // and is refused before any decoding work.
 const maxTokenBytes = 2048
 
-// accessLeeway absorbs clock skew between replicas.
-const accessLeeway = 30 * time.Second
-
 var errTokenTooLarge = errors.New("token too large")
 
 // Tokens signs and checks JWTs. Both parsers are built once: the access
@@ -65,6 +62,7 @@ type Tokens struct {
 	issuer   string
 	audience string
 	ttl      time.Duration
+	skew     time.Duration // accepted past expiry: replicas' clocks differ
 	access   *jwt.Parser
 	refresh  *jwt.Parser
 	now      func() time.Time
@@ -102,7 +100,8 @@ func NewTokens(secret []byte, cfg config.Auth, now func() time.Time) (*Tokens, e
 		issuer:   cfg.Issuer,
 		audience: cfg.Audience,
 		ttl:      cfg.TokenTTL,
-		access:   parser(accessLeeway),
+		skew:     cfg.ClockSkew,
+		access:   parser(cfg.ClockSkew),
 		refresh:  parser(cfg.RefreshWindow),
 		now:      now,
 		verified: verified,
@@ -129,7 +128,7 @@ func (t *Tokens) Issue(userID, sessionID uint64, jti string) (string, error) {
 func (t *Tokens) ParseAccess(raw string) (*Claims, error) {
 	if claims, ok := t.verified.Get(raw); ok {
 		// Only the time has changed since the token was checked.
-		if !t.now().Before(claims.ExpiresAt.Add(accessLeeway)) {
+		if !t.now().Before(claims.ExpiresAt.Add(t.skew)) {
 			return nil, fmt.Errorf("%w", jwt.ErrTokenExpired)
 		}
 		return claims, nil

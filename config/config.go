@@ -95,6 +95,13 @@ type Auth struct {
 	// menu) are served from memory. Changes made through this process take
 	// effect on the next request; changes made elsewhere within CacheTTL.
 	CacheTTL time.Duration `mapstructure:"cache_ttl"`
+	// ClockSkew is how long past its expiry an access token is still
+	// accepted: replicas' clocks differ by a few seconds.
+	ClockSkew time.Duration `mapstructure:"clock_skew"`
+	// RotationGrace is how long the token a refresh just replaced may
+	// still be presented for a refresh (a second tab) without being taken
+	// for a stolen one, which would end the session.
+	RotationGrace time.Duration `mapstructure:"rotation_grace"`
 }
 
 // Throttle is three budgets of token buckets: Burst attempts at once, then
@@ -173,6 +180,8 @@ func Default() Config {
 			BcryptConcurrency: 0,
 			BcryptMaxWait:     3 * time.Second,
 			CacheTTL:          time.Second,
+			ClockSkew:         30 * time.Second,
+			RotationGrace:     10 * time.Second,
 			Throttle: Throttle{
 				UserAddressBurst: 5,
 				UserAddressEvery: time.Minute,
@@ -280,6 +289,9 @@ func (c Config) Validate() error {
 	if c.Database.ReadTimeout < time.Second || c.Database.WriteTimeout < time.Second {
 		add("database.read_timeout and database.write_timeout must be at least 1s")
 	}
+	if p := c.Admin.Password; p != "" && (len(p) < 8 || len(p) > 72) {
+		add("admin.password (CRM_ADMIN_PASSWORD) must be 8-72 bytes, got %d (or empty, to generate one)", len(p))
+	}
 	if s := c.Auth.JWTSecret; s != "" && len(s) < MinSecretBytes {
 		add("auth.jwt_secret is %d bytes; it must be at least %d (or empty, to generate one and keep it in the database)", len(s), MinSecretBytes)
 	}
@@ -294,6 +306,12 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.BcryptConcurrency < 0 {
 		add("auth.bcrypt_concurrency must be 0 (one per CPU) or more")
+	}
+	if c.Auth.ClockSkew < 0 || c.Auth.ClockSkew > 5*time.Minute {
+		add("auth.clock_skew must be between 0 and 5m")
+	}
+	if c.Auth.RotationGrace < 0 || c.Auth.RotationGrace > time.Minute {
+		add("auth.rotation_grace must be between 0 and 1m")
 	}
 	if c.Auth.CacheTTL < 0 || c.Auth.CacheTTL > time.Minute {
 		add("auth.cache_ttl must be between 0 (no cache) and 1m")

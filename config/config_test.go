@@ -120,6 +120,10 @@ func TestInvalidSettingsRefused(t *testing.T) {
 		"empty dsn":        {"CRM_DATABASE_DSN", " ", ""},
 		"tiny body limit":  {"CRM_HTTP_MAX_BODY_BYTES", "10", "max_body_bytes"},
 		"throttle burst":   {"CRM_AUTH_LOGIN_THROTTLE_USER_ADDRESS_BURST", "0", "login_throttle"},
+		"admin password":   {"CRM_ADMIN_PASSWORD", "abc", "admin.password"},
+		"request timeout":  {"CRM_DATABASE_REQUEST_TIMEOUT", "1ms", "request_timeout"},
+		"clock skew":       {"CRM_AUTH_CLOCK_SKEW", "1h", "clock_skew"},
+		"rotation grace":   {"CRM_AUTH_ROTATION_GRACE", "-1s", "rotation_grace"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			clearEnv(t)

@@ -15,7 +15,11 @@ func Deadline(limit time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), limit)
 		defer cancel()
+		original := c.Request
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
+		// Handed back as it came: the renderer tells a client that hung up
+		// by the request's own context, which this cancel must not touch.
+		c.Request = original
 	}
 }

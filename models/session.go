@@ -135,16 +135,13 @@ func RefreshableSession(ctx context.Context, db *gorm.DB, sessionID, userID uint
 	return s, nil
 }
 
-// Rotation outcomes when the presented token id is not the current one.
-const reuseGrace = 10 * time.Second
-
 var ErrRefreshReused = errors.New("refresh token reused; session revoked")
 
 // RotateSession replaces presentedJTI by newJTI with one conditional UPDATE,
 // so of two racing refreshes exactly one wins. The loser's token is either
-// the one just rotated away (a second tab, within reuseGrace: plain 40014)
+// the one just rotated away (a second tab, within grace: plain 40014)
 // or an older one (replay: the whole session is revoked, ErrRefreshReused).
-func RotateSession(ctx context.Context, db *gorm.DB, s Session, presentedJTI, newJTI, address string, now time.Time) error {
+func RotateSession(ctx context.Context, db *gorm.DB, s Session, presentedJTI, newJTI, address string, now time.Time, grace time.Duration) error {
 	db = db.WithContext(ctx)
 	res := db.Model(&Session{}).
 		Where("id = ? AND current_jti = ? AND revoked_at IS NULL", s.ID, presentedJTI).
@@ -162,7 +159,7 @@ func RotateSession(ctx context.Context, db *gorm.DB, s Session, presentedJTI, ne
 	if current.RevokedAt != nil {
 		return ErrSessionInvalid
 	}
-	if presentedJTI == current.PreviousJTI && current.RotatedAt != nil && now.Sub(*current.RotatedAt) <= reuseGrace {
+	if presentedJTI == current.PreviousJTI && current.RotatedAt != nil && now.Sub(*current.RotatedAt) <= grace {
 		return ErrSessionInvalid
 	}
 	if err := RevokeSession(ctx, db, s.ID, RevokedByRefreshReuse, address, now); err != nil {

@@ -64,6 +64,13 @@ func LegacyHashUsers(ctx context.Context, db *gorm.DB) ([]User, error) {
 	return users, err
 }
 
+// AllUsers lists every account with its role, by id (for `crm user list`).
+func AllUsers(ctx context.Context, db *gorm.DB) ([]User, error) {
+	var users []User
+	err := db.WithContext(ctx).Joins("Role").Order("users.id").Find(&users).Error
+	return users, err
+}
+
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{3,32}$`)
 
 // ValidUsername is the rule for login and for new accounts alike.
