@@ -79,6 +79,11 @@ type Database struct {
 	// stream and the background jobs stop waiting for a silent server too.
 	ReadTimeout  time.Duration `mapstructure:"read_timeout"`
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// Replicas are DSNs of MySQL read replicas. Reports, the dashboard,
+	// the ranking and exports read from them (figures a moment behind do
+	// no harm there); everything else, patient reads after a write
+	// included, stays on the primary.
+	Replicas []string `mapstructure:"replicas"`
 }
 
 type Auth struct {
@@ -226,6 +231,7 @@ func Load(path string, mustExist bool) (Config, error) {
 	}
 	cfg.HTTP.CORSOrigins = cleanList(cfg.HTTP.CORSOrigins)
 	cfg.HTTP.TrustedProxies = cleanList(cfg.HTTP.TrustedProxies)
+	cfg.Database.Replicas = cleanList(cfg.Database.Replicas)
 	return cfg, cfg.Validate()
 }
 
@@ -282,6 +288,14 @@ func (c Config) Validate() error {
 	}
 	if c.Database.MaxOpenConns < 1 {
 		add("database.max_open_conns must be at least 1")
+	}
+	if len(c.Database.Replicas) > 0 && c.Database.Driver != "mysql" {
+		add("database.replicas are for mysql only")
+	}
+	for i, dsn := range c.Database.Replicas {
+		if _, err := mysqldriver.ParseDSN(dsn); err != nil {
+			add("database.replicas[%d] is not a valid MySQL DSN", i)
+		}
 	}
 	if c.Database.RequestTimeout < 100*time.Millisecond || c.Database.RequestTimeout > 10*time.Minute {
 		add("database.request_timeout must be between 100ms and 10m")
@@ -359,6 +373,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("http.real_status_codes", c.HTTP.RealStatusCodes),
 		slog.String("database.driver", c.Database.Driver),
 		slog.String("database.dsn", MaskDSN(c.Database.Driver, c.Database.DSN)),
+		slog.Int("database.replicas", len(c.Database.Replicas)),
 		slog.Bool("auth.jwt_secret_set", c.Auth.JWTSecret != ""),
 		slog.Duration("auth.token_ttl", c.Auth.TokenTTL),
 		slog.Duration("auth.refresh_window", c.Auth.RefreshWindow),

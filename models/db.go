@@ -22,6 +22,7 @@ import (
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 
 	"crm/config"
 )
@@ -55,7 +56,42 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	if err := useReplicas(db, cfg); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// reportsResolver names the dbresolver that sends the heavy reads to the
+// replicas; no other statement asks for it, so everything else stays on
+// the primary.
+const reportsResolver = "reports"
+
+func useReplicas(db *gorm.DB, cfg config.Database) error {
+	if len(cfg.Replicas) == 0 {
+		return nil
+	}
+	replicas := make([]gorm.Dialector, len(cfg.Replicas))
+	for i, dsn := range cfg.Replicas {
+		dsn, err := mysqlDSN(dsn, cfg.ReadTimeout, cfg.WriteTimeout)
+		if err != nil {
+			return fmt.Errorf("database.replicas[%d]: %w", i, err)
+		}
+		replicas[i] = mysql.New(mysql.Config{DSN: dsn})
+	}
+	resolver := dbresolver.Register(dbresolver.Config{Replicas: replicas, Policy: dbresolver.RandomPolicy{}}, reportsResolver).
+		SetMaxOpenConns(cfg.MaxOpenConns).SetMaxIdleConns(cfg.MaxOpenConns).SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	if err := db.Use(resolver); err != nil {
+		return fmt.Errorf("database.replicas: %w", err)
+	}
+	return nil
+}
+
+// ReportReads is db for reports, the dashboard, the ranking and exports:
+// their statements go to a read replica when database.replicas names any.
+func ReportReads(db *gorm.DB) *gorm.DB {
+	return db.Clauses(dbresolver.Use(reportsResolver)).Session(&gorm.Session{})
 }
 
 func dialectorFor(cfg config.Database) (gorm.Dialector, error) {

@@ -131,8 +131,10 @@ func Engine(d Deps) (*gin.Engine, error) {
 	roles := controllers.RoleController{DB: d.DB, Now: d.Clock}
 	oplog := controllers.OpLogController{DB: d.DB}
 	clinic := d.Config.Clinic.Location()
-	reports := controllers.ReportController{DB: d.DB, Now: d.Clock, Location: clinic}
-	export := controllers.ExportController{DB: d.DB, Now: d.Clock, Location: clinic, Log: d.Log}
+	// The heavy reads go to a read replica when there are any.
+	reads := models.ReportReads(d.DB)
+	reports := controllers.ReportController{DB: reads, Now: d.Clock, Location: clinic}
+	export := controllers.ExportController{DB: reads, Now: d.Clock, Location: clinic, Log: d.Log}
 	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB, d.Config.Database.RequestTimeout)}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	h := controllers.JSON

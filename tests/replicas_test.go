@@ -7,12 +7,16 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"crm/config"
 	"crm/internal/testdb"
 	"crm/models"
+	"crm/models/migrations"
 	"crm/routes"
 )
 
@@ -79,4 +83,54 @@ func (e *env) replicaWith(t *testing.T, cfg config.Config) *env {
 	r := *e
 	r.handler, r.cfg, r.deps = handler, cfg, deps
 	return &r
+}
+
+// With database.replicas, reports, the dashboard, the ranking and exports
+// read from a replica; the patient list, like every other read, stays on
+// the primary. The "replica" here is a database of its own, migrated alike
+// but not replicated, so each answer shows where it was read.
+func TestHeavyReadsGoToReplicas(t *testing.T) {
+	testdb.SkipUnlessAvailable(t, "mysql")
+	t.Parallel()
+	e := newEnv(t, "mysql")
+	admin := e.admin(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+
+	replicaCfg := e.cfg
+	replica := openTestDB(t, &replicaCfg, log)
+	if err := migrations.Run(ctx, replica, migrations.Seed{AdminUsername: adminUsername, AdminPassword: adminPassword, BcryptCost: 4}); err != nil {
+		t.Fatal(err)
+	}
+	tel := "13800001111"
+	onReplica := []models.Patient{{Name: "副本患者", Tel: &tel, AddTime: e.clock.Now().Unix(), AuthorID: admin.id,
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}}
+	if err := replica.Transaction(func(tx *gorm.DB) error { return models.InsertPatients(tx, onReplica) }); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := e.cfg
+	cfg.Database.Replicas = []string{replicaCfg.Database.DSN}
+	db, err := models.Open(ctx, cfg.Database, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	primary := *e
+	primary.db = db
+	served := primary.replicaWith(t, cfg)
+
+	wantJSON(t, served.call(t, "GET", api+"/patient/", query("token", admin.token, "count", "1")), `{"count": 0}`)
+	export := served.call(t, "GET", api+"/patient/export/", query("token", admin.token))
+	if !strings.Contains(string(export.body), "副本患者") {
+		t.Errorf("the export did not read the replica: %s", export.body)
+	}
+	dashboard := served.call(t, "GET", api+"/dashboard/", query("token", admin.token))
+	if !strings.Contains(string(dashboard.body), `"today":{"key":`) || !strings.Contains(string(dashboard.body), `"registered":1`) {
+		t.Errorf("the dashboard did not read the replica: %s", dashboard.body)
+	}
 }
