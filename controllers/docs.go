@@ -8,16 +8,17 @@ import (
 )
 
 // DocsController serves the API reference: the spec, and a page that
-// renders it. Both are public, like the spec in the repository.
+// renders it with its scripts and styles. All public, like the spec in
+// the repository.
 type DocsController struct {
 	Files fs.FS
 }
 
-// docsPolicy lets the page run its one script, from here, and nothing
-// inline; Redoc styles itself with inline styles and builds its search
-// worker from a blob.
+// docsPolicy lets the page run its own scripts, from here, and nothing
+// inline or from elsewhere; Swagger UI sets some styles inline and shows
+// its icons as data: URIs.
 const docsPolicy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; " +
+	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Spec is GET /openapi.yaml.
@@ -28,13 +29,15 @@ func (d DocsController) Spec(c *gin.Context) {
 // Page is GET /docs.
 func (d DocsController) Page(c *gin.Context) {
 	c.Header("Content-Security-Policy", docsPolicy)
-	d.serve(c, "redoc.html", "text/html; charset=utf-8")
+	d.serve(c, "api-docs.html", "text/html; charset=utf-8")
 }
 
-// Script is GET /docs/redoc.standalone.js.
-func (d DocsController) Script(c *gin.Context) {
-	c.Header("Cache-Control", "public, max-age=86400")
-	d.serve(c, "redoc.standalone.js", "text/javascript; charset=utf-8")
+// Asset is GET /docs/{name}: one of the page's files.
+func (d DocsController) Asset(name, contentType string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=3600")
+		d.serve(c, name, contentType)
+	}
 }
 
 func (d DocsController) serve(c *gin.Context, name, contentType string) {

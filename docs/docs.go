@@ -1,11 +1,11 @@
 // Package docs holds the API's reference, embedded in the binary: the
-// OpenAPI spec, and Redoc (MIT, redoc@2.5.4's standalone bundle, no CDN)
-// to read it at /docs.
+// OpenAPI spec, and Swagger UI (Apache-2.0, swagger-ui-dist 5.35.0; no
+// CDN) to read it at /docs.
 package docs
 
 import "embed"
 
-// Files are openapi.yaml, redoc.html and redoc.standalone.js.
+// Files are openapi.yaml and the page at /docs with its assets.
 //
-//go:embed openapi.yaml redoc.html redoc.standalone.js
+//go:embed openapi.yaml api-docs.html api-docs.js swagger-ui-bundle.js swagger-ui.css
 var Files embed.FS

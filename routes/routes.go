@@ -144,7 +144,9 @@ func Engine(d Deps) (*gin.Engine, error) {
 	reference := controllers.DocsController{Files: docs.Files}
 	engine.GET("/openapi.yaml", reference.Spec)
 	engine.GET("/docs", reference.Page)
-	engine.GET("/docs/redoc.standalone.js", reference.Script)
+	engine.GET("/docs/swagger-ui-bundle.js", reference.Asset("swagger-ui-bundle.js", "text/javascript; charset=utf-8"))
+	engine.GET("/docs/swagger-ui.css", reference.Asset("swagger-ui.css", "text/css; charset=utf-8"))
+	engine.GET("/docs/api-docs.js", reference.Asset("api-docs.js", "text/javascript; charset=utf-8"))
 
 	api := engine.Group(APIPrefix, middleware.ParseParams(d.Config.HTTP.MaxBodyBytes))
 	// Every request's database work ends by database.request_timeout,
@@ -241,7 +243,9 @@ func PublicRoutes() []string {
 		"GET /readyz",
 		"GET /openapi.yaml",
 		"GET /docs",
-		"GET /docs/redoc.standalone.js",
+		"GET /docs/swagger-ui-bundle.js",
+		"GET /docs/swagger-ui.css",
+		"GET /docs/api-docs.js",
 		"POST " + APIPrefix + "/token",
 		"PATCH " + APIPrefix + "/token",
 		"DELETE " + APIPrefix + "/token",

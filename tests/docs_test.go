@@ -7,7 +7,7 @@ import (
 )
 
 // The API reference is served by the binary, without a token: the spec as
-// it is in the repository, and a page that renders it with the script
+// it is in the repository, and a page that renders it with the scripts
 // embedded beside it (no CDN), under a policy that runs no inline script.
 func TestServedAPIReference(t *testing.T) {
 	t.Parallel()
@@ -22,8 +22,8 @@ func TestServedAPIReference(t *testing.T) {
 	}
 
 	page := e.call(t, "GET", "/docs")
-	if page.status != 200 || !strings.Contains(string(page.body), `<redoc spec-url="/openapi.yaml"></redoc>`) ||
-		!strings.Contains(string(page.body), `<script src="/docs/redoc.standalone.js"></script>`) {
+	if page.status != 200 || !strings.Contains(string(page.body), `<script src="/docs/swagger-ui-bundle.js"></script>`) ||
+		!strings.Contains(string(page.body), `<script src="/docs/api-docs.js"></script>`) {
 		t.Errorf("/docs: %d %s", page.status, page.body)
 	}
 	policy := page.header.Get("Content-Security-Policy")
@@ -33,9 +33,14 @@ func TestServedAPIReference(t *testing.T) {
 	if strings.Contains(string(page.body), "http") {
 		t.Errorf("/docs loads something from elsewhere: %s", page.body)
 	}
-
-	script := e.call(t, "GET", "/docs/redoc.standalone.js")
-	if script.status != 200 || len(script.body) < 500_000 || script.header.Get("Content-Type") != "text/javascript; charset=utf-8" {
-		t.Errorf("/docs/redoc.standalone.js: %d %q, %d bytes", script.status, script.header.Get("Content-Type"), len(script.body))
+	for path, contentType := range map[string]string{
+		"/docs/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+		"/docs/swagger-ui.css":       "text/css; charset=utf-8",
+		"/docs/api-docs.js":          "text/javascript; charset=utf-8",
+	} {
+		asset := e.call(t, "GET", path)
+		if asset.status != 200 || len(asset.body) < 100 || asset.header.Get("Content-Type") != contentType {
+			t.Errorf("%s: %d %q, %d bytes", path, asset.status, asset.header.Get("Content-Type"), len(asset.body))
+		}
 	}
 }

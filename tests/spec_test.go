@@ -28,7 +28,7 @@ var loadSpec = sync.OnceValues(func() (*spec, error) {
 	openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
 	// So are the API reference's documents.
-	for _, contentType := range []string{"application/yaml", "text/html", "text/javascript"} {
+	for _, contentType := range []string{"application/yaml", "text/html", "text/javascript", "text/css"} {
 		openapi3filter.RegisterBodyDecoder(contentType, openapi3filter.FileBodyDecoder)
 	}
 	loader := openapi3.NewLoader()
