@@ -282,3 +282,42 @@ func TestCLIImportLegacy(t *testing.T) {
 		}
 	})
 }
+
+var metricsListening = regexp.MustCompile(`msg="metrics listening" addr=(\S+)`)
+
+// /metrics is served on metrics.addr only, never where the API is.
+func TestServeMetricsApart(t *testing.T) {
+	t.Setenv("CRM_DATABASE_DRIVER", "sqlite")
+	t.Setenv("CRM_DATABASE_DSN", t.TempDir()+"/crm.db")
+	t.Setenv("CRM_AUTH_BCRYPT_COST", "4")
+	t.Setenv("CRM_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("CRM_METRICS_ADDR", "127.0.0.1:0")
+	ctx, stop := context.WithCancel(context.Background())
+	var stderr testlog.Buffer
+	exited := make(chan int, 1)
+	go func() { exited <- run(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, &stderr) }()
+	defer func() { stop(); <-exited }()
+	base := waitForListener(t, &stderr)
+	var metrics string
+	for deadline := time.Now().Add(5 * time.Second); metrics == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := metricsListening.FindStringSubmatch(stderr.String()); m != nil {
+			metrics = "http://" + m[1] + "/metrics"
+		}
+	}
+	get := func(u string) (int, string) {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	get(base + "/healthz")
+	if code, body := get(metrics); code != 200 || !strings.Contains(body, `crm_http_requests_total{method="GET",route="/healthz",state_code="0"} 1`) {
+		t.Errorf("metrics at %q: %d\n%s", metrics, code, body)
+	}
+	if _, body := get(base + "/metrics"); body != `{"stateCode":46001,"message":"接口不存在"}` {
+		t.Errorf("/metrics on the API's address: %s", body)
+	}
+}
