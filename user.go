@@ -10,9 +10,8 @@ import (
 	"log/slog"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"crm/apierr"
+	"crm/auth"
 	"crm/config"
 	"crm/models"
 )
@@ -63,12 +62,12 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 		return err
 	}
 	defer closeDB(db)
-	hash, err := bcrypt.GenerateFromPassword([]byte(*password), cfg.Auth.BcryptCost)
+	hash, err := auth.HashPassword(*password, cfg.Auth.BcryptCost)
 	if err != nil {
 		return err
 	}
 	user, err := models.CreateUser(ctx, db, models.NewUser{
-		Username: *username, DisplayName: *displayName, PasswordHash: string(hash), RoleKey: *role,
+		Username: *username, DisplayName: *displayName, PasswordHash: hash, RoleKey: *role,
 	})
 	switch {
 	case errors.Is(err, models.ErrUsernameTaken):

@@ -51,7 +51,14 @@ func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer release()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), p.cost)
+	return HashPassword(password, p.cost)
+}
+
+// HashPassword makes the bcrypt hash of a password at cost: the one way a
+// password is hashed, by the server (through Passwords, which bounds how
+// many run at once) and by the commands that run without one.
+func HashPassword(password string, cost int) (string, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	return string(hash), err
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"crm/apierr"
+	"crm/internal/casing"
 	"crm/middleware"
 )
 
@@ -55,16 +56,31 @@ func (b *binder) invalid(name string) {
 	}
 }
 
-// sent reports whether the request carries any of names, blank or not.
+// spellings are the names a parameter is accepted by: each name as
+// written (snake_case), then in camelCase; the first sent wins.
+func spellings(names []string) []string {
+	out := make([]string, 0, 2*len(names))
+	for _, name := range names {
+		out = append(out, name)
+		if camel := casing.Camel(name); camel != name {
+			out = append(out, camel)
+		}
+	}
+	return out
+}
+
+// sent reports whether the request carries any of names, in either
+// spelling, blank or not.
 func (b *binder) sent(names ...string) bool {
-	_, found := b.params.Lookup(names...)
+	_, found := b.params.Lookup(spellings(names)...)
 	return found
 }
 
 // value returns the name the client used and the trimmed value; ok is
 // false when the parameter is absent, blank or unusable (then recorded).
+// names are snake_case: their camelCase spellings are accepted too.
 func (b *binder) value(names ...string) (string, string, bool) {
-	p, found := b.params.Lookup(names...)
+	p, found := b.params.Lookup(spellings(names)...)
 	if !found {
 		return names[0], "", false
 	}

@@ -151,8 +151,8 @@ func bindDictFields(c *gin.Context, kind models.DictKind, creating bool) (models
 	if include("name") {
 		f.Name, set = b.requiredText(textRule{maxRunes: kind.NameRunes()}, "name"), set|models.DictFieldName
 	}
-	if include("sort_order", "sortOrder") {
-		if order := b.optionalInt(0, maxSortOrder, "sort_order", "sortOrder"); order != nil {
+	if include("sort_order") {
+		if order := b.optionalInt(0, maxSortOrder, "sort_order"); order != nil {
 			o := int(*order)
 			f.SortOrder, set = &o, set|models.DictFieldSortOrder
 		}
@@ -172,8 +172,8 @@ func bindDictFields(c *gin.Context, kind models.DictKind, creating bool) (models
 			set |= models.DictFieldIntroduction
 		}
 	case models.DictDisease:
-		if include("parent_id", "parentId") {
-			if parent := b.optionalInt(0, maxID, "parent_id", "parentId"); parent != nil {
+		if include("parent_id") {
+			if parent := b.optionalInt(0, maxID, "parent_id"); parent != nil {
 				f.ParentID = uint64(*parent)
 			}
 			set |= models.DictFieldParentID

@@ -161,14 +161,14 @@ func bindMenu(c *gin.Context, creating bool) (models.MenuFields, models.MenuFiel
 	if include("url") {
 		f.URL, set = deref(b.optionalMatch(menuURLPattern.MatchString, "url")), set|models.MenuFieldURL
 	}
-	if include("parent_id", "parentId") {
-		if parent := b.optionalInt(0, maxID, "parent_id", "parentId"); parent != nil {
+	if include("parent_id") {
+		if parent := b.optionalInt(0, maxID, "parent_id"); parent != nil {
 			f.ParentID = uint64(*parent)
 		}
 		set |= models.MenuFieldParentID
 	}
-	if include("sort_order", "sortOrder") {
-		if order := b.optionalInt(0, maxSortOrder, "sort_order", "sortOrder"); order != nil {
+	if include("sort_order") {
+		if order := b.optionalInt(0, maxSortOrder, "sort_order"); order != nil {
 			o := int(*order)
 			f.SortOrder, set = &o, set|models.MenuFieldSortOrder
 		}

@@ -41,12 +41,12 @@ type opLogListJSON struct {
 func (oc OpLogController) List(c *gin.Context) (any, error) {
 	b := newBinder(c)
 	var f models.OpLogFilter
-	if user := b.optionalInt(1, maxID, "user_id", "userId"); user != nil {
+	if user := b.optionalInt(1, maxID, "user_id"); user != nil {
 		id := uint64(*user)
 		f.UserID = &id
 	}
 	f.Action = deref(b.optionalText(textRule{maxRunes: 32}, "action"))
-	f.TargetType = deref(b.optionalText(textRule{maxRunes: 32}, "target_type", "targetType"))
+	f.TargetType = deref(b.optionalText(textRule{maxRunes: 32}, "target_type"))
 	if from := b.optionalTime("from"); from != nil {
 		t := time.Unix(*from, 0)
 		f.From = &t

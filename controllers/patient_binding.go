@@ -43,8 +43,8 @@ func bindPatientFields(b *binder, include func(names ...string) bool) (models.Pa
 		}
 	}
 	read(models.FieldName, []string{"name"}, func() { f.Name = b.requiredText(nameRule, "name") })
-	read(models.FieldAddTime, []string{"add_time", "addTime"}, func() {
-		f.AddTime = b.requiredInt(minUnixTime, maxUnixTime, "add_time", "addTime")
+	read(models.FieldAddTime, []string{"add_time"}, func() {
+		f.AddTime = b.requiredInt(minUnixTime, maxUnixTime, "add_time")
 	})
 	read(models.FieldState, []string{"state"}, func() {
 		f.State = int8(b.requiredInt(int64(models.StateUntreated), int64(models.StateLost), "state"))
@@ -63,18 +63,18 @@ func bindPatientFields(b *binder, include func(names ...string) bool) (models.Pa
 	read(models.FieldTel, []string{"tel"}, func() { f.Tel = b.optionalMatch(validTel, "tel") })
 	read(models.FieldWechat, []string{"wechat"}, func() { f.Wechat = b.optionalText(wechatRule, "wechat") })
 	read(models.FieldQQ, []string{"qq"}, func() { f.QQ = b.optionalMatch(validQQ, "qq") })
-	read(models.FieldOrderTime, []string{"order_time", "orderTime"}, func() { f.OrderTime = b.optionalTime("order_time", "orderTime") })
-	read(models.FieldReachTime, []string{"reach_time", "reachTime"}, func() { f.ReachTime = b.optionalTime("reach_time", "reachTime") })
-	read(models.FieldDiseaseID, []string{"disease_id", "diseaseId"}, func() { f.DiseaseID = b.optionalRef("disease_id", "diseaseId") })
-	read(models.FieldMediaFromID, []string{"media_from_id", "mediaFromId"}, func() {
-		f.MediaFromID = b.optionalRef("media_from_id", "mediaFromId")
+	read(models.FieldOrderTime, []string{"order_time"}, func() { f.OrderTime = b.optionalTime("order_time") })
+	read(models.FieldReachTime, []string{"reach_time"}, func() { f.ReachTime = b.optionalTime("reach_time") })
+	read(models.FieldDiseaseID, []string{"disease_id"}, func() { f.DiseaseID = b.optionalRef("disease_id") })
+	read(models.FieldMediaFromID, []string{"media_from_id"}, func() {
+		f.MediaFromID = b.optionalRef("media_from_id")
 	})
-	read(models.FieldDoctorID, []string{"doctor_id", "doctorId"}, func() { f.DoctorID = b.optionalRef("doctor_id", "doctorId") })
-	read(models.FieldAdvisoryWay, []string{"advisory_way", "advisoryWay"}, func() {
-		f.AdvisoryWay = b.optionalText(advisoryWayRule, "advisory_way", "advisoryWay")
+	read(models.FieldDoctorID, []string{"doctor_id"}, func() { f.DoctorID = b.optionalRef("doctor_id") })
+	read(models.FieldAdvisoryWay, []string{"advisory_way"}, func() {
+		f.AdvisoryWay = b.optionalText(advisoryWayRule, "advisory_way")
 	})
-	read(models.FieldAdvisoryContent, []string{"advisory_content", "advisoryContent"}, func() {
-		f.AdvisoryContent = b.optionalText(contentRule, "advisory_content", "advisoryContent")
+	read(models.FieldAdvisoryContent, []string{"advisory_content"}, func() {
+		f.AdvisoryContent = b.optionalText(contentRule, "advisory_content")
 	})
 	read(models.FieldArea, []string{"area"}, func() { f.Area = b.optionalText(areaRule, "area") })
 	read(models.FieldRemarks, []string{"remarks"}, func() { f.Remarks = b.optionalText(remarksRule, "remarks") })
@@ -93,14 +93,14 @@ type patientWrite struct {
 func bindNewPatient(c *gin.Context) (patientWrite, error) {
 	b := newBinder(c)
 	fields, set := bindPatientFields(b, func(...string) bool { return true })
-	w := patientWrite{fields: fields, set: set, authorID: b.optionalRef("author_id", "authorId")}
+	w := patientWrite{fields: fields, set: set, authorID: b.optionalRef("author_id")}
 	return w, b.err
 }
 
 func bindPatientEdit(c *gin.Context) (patientWrite, error) {
 	b := newBinder(c)
 	fields, set := bindPatientFields(b, b.sent)
-	w := patientWrite{fields: fields, set: set, authorID: b.optionalRef("author_id", "authorId")}
+	w := patientWrite{fields: fields, set: set, authorID: b.optionalRef("author_id")}
 	return w, b.err
 }
 
@@ -136,7 +136,7 @@ func bindPatientList(c *gin.Context) (patientListQuery, error) {
 // takes them too.
 func bindPatientOrder(b *binder) models.PatientPage {
 	page := models.PatientPage{Sort: models.DefaultPatientSort, Desc: true}
-	if name, v, ok := b.value("sort_by", "sortBy"); ok {
+	if name, v, ok := b.value("sort_by"); ok {
 		column, known := models.PatientSortColumn(v)
 		if !known {
 			b.invalid(name)
@@ -157,16 +157,16 @@ func bindPatientFilter(b *binder) models.PatientFilter {
 		s := int8(*state)
 		f.State = &s
 	}
-	if author := b.optionalInt(1, maxID, "author_id", "authorId"); author != nil {
+	if author := b.optionalInt(1, maxID, "author_id"); author != nil {
 		id := uint64(*author)
 		f.AuthorID = &id
 	}
-	f.DoctorID = b.optionalFilterID("doctor_id", "doctorId")
-	f.DiseaseID = b.optionalFilterID("disease_id", "diseaseId")
-	f.MediaFromID = b.optionalFilterID("media_from_id", "mediaFromId")
-	f.AddTime = models.TimeRange{From: b.optionalTime("add_time_from", "addTimeFrom"), To: b.optionalTime("add_time_to", "addTimeTo")}
-	f.OrderTime = models.TimeRange{From: b.optionalTime("order_time_from", "orderTimeFrom"), To: b.optionalTime("order_time_to", "orderTimeTo")}
-	f.ReachTime = models.TimeRange{From: b.optionalTime("reach_time_from", "reachTimeFrom"), To: b.optionalTime("reach_time_to", "reachTimeTo")}
+	f.DoctorID = b.optionalFilterID("doctor_id")
+	f.DiseaseID = b.optionalFilterID("disease_id")
+	f.MediaFromID = b.optionalFilterID("media_from_id")
+	f.AddTime = models.TimeRange{From: b.optionalTime("add_time_from"), To: b.optionalTime("add_time_to")}
+	f.OrderTime = models.TimeRange{From: b.optionalTime("order_time_from"), To: b.optionalTime("order_time_to")}
+	f.ReachTime = models.TimeRange{From: b.optionalTime("reach_time_from"), To: b.optionalTime("reach_time_to")}
 	if search := b.optionalText(textRule{maxRunes: maxQueryRunes}, "q"); search != nil {
 		f.Q = *search
 	}
@@ -179,7 +179,7 @@ func bindPage(b *binder) (page, perPage int) {
 	if p := b.optionalInt(1, maxPage, "page"); p != nil {
 		page = int(*p)
 	}
-	if pp := b.optionalInt(1, maxPerPage, "per_page", "perPage"); pp != nil {
+	if pp := b.optionalInt(1, maxPerPage, "per_page"); pp != nil {
 		perPage = int(*pp)
 	}
 	return page, perPage

@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"regexp"
 	"strconv"
 	"time"
 
@@ -95,7 +94,7 @@ func (rc ReportController) Report(c *gin.Context) (any, error) {
 		by = v
 	}
 	dateColumn := "add_time"
-	if name, v, ok := b.value("date_field", "dateField"); ok {
+	if name, v, ok := b.value("date_field"); ok {
 		column, known := models.ReportDateColumn(v)
 		if !known {
 			b.invalid(name)
@@ -223,7 +222,7 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 	}
 	day := rc.Now().In(rc.Location)
 	if name, v, ok := b.value("date"); ok {
-		parsed, valid := parsePeriodDate(v, g, rc.Location)
+		parsed, valid := models.ParsePeriod(v, g, rc.Location)
 		if !valid {
 			b.invalid(name)
 		}
@@ -244,38 +243,6 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 			ArrivalRate: e.ArrivalRate()}
 	}
 	return out, nil
-}
-
-var weekPattern = regexp.MustCompile(`^(\d{4})-W(\d{2})$`)
-
-// parsePeriodDate reads a period's name (2026-W48, 2026-11, 2026) or any
-// date within it.
-func parsePeriodDate(v string, g models.Granularity, loc *time.Location) (time.Time, bool) {
-	if d, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
-		return d, true
-	}
-	switch g {
-	case models.GroupWeek:
-		if m := weekPattern.FindStringSubmatch(v); m != nil {
-			year, _ := strconv.Atoi(m[1])
-			week, _ := strconv.Atoi(m[2])
-			// ISO week 1 holds January 4th.
-			jan4 := models.Date(year, time.January, 4, loc)
-			monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+(week-1)*7)
-			if y, w := monday.ISOWeek(); y == year && w == week {
-				return monday, true
-			}
-		}
-	case models.GroupMonth:
-		if d, err := time.ParseInLocation("2006-01", v, loc); err == nil {
-			return d, true
-		}
-	case models.GroupYear:
-		if d, err := time.ParseInLocation("2006", v, loc); err == nil {
-			return d, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // requiredDate reads a calendar date in the clinic's zone: 2026-11-24, or

@@ -93,7 +93,7 @@ func (uc UserController) Create(c *gin.Context) (any, error) {
 		b.invalid("username")
 	}
 	in.DisplayName = in.Username
-	if name := b.optionalText(displayNameRule, "display_name", "displayName"); name != nil {
+	if name := b.optionalText(displayNameRule, "display_name"); name != nil {
 		in.DisplayName = *name
 	}
 	if b.err != nil {
@@ -114,8 +114,8 @@ func (uc UserController) Update(c *gin.Context) (any, error) {
 	}
 	b := newBinder(c)
 	var edit models.UserEdit
-	if b.sent("display_name", "displayName") {
-		name := b.requiredText(displayNameRule, "display_name", "displayName")
+	if b.sent("display_name") {
+		name := b.requiredText(displayNameRule, "display_name")
 		edit.DisplayName = &name
 	}
 	if b.sent("role") {
@@ -209,8 +209,8 @@ func (uc UserController) ChangeOwnPassword(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	old := b.requiredText(textRule{maxRunes: models.MaxPasswordBytes}, "old_password", "oldPassword")
-	fresh := b.newPassword("new_password", "newPassword")
+	old := b.requiredText(textRule{maxRunes: models.MaxPasswordBytes}, "old_password")
+	fresh := b.newPassword("new_password")
 	if b.err != nil {
 		return nil, b.err
 	}

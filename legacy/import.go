@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"crm/auth"
 	"crm/models"
 )
 
@@ -249,12 +249,12 @@ func (im *importer) importUsers(ctx context.Context, tx *gorm.DB) error {
 			scheme, enabled, secret = models.SchemeBcrypt, false, rand.Text()
 			t.note("password not an md5 hash: imported disabled, needs a reset")
 		}
-		hash, err := bcrypt.GenerateFromPassword([]byte(secret), im.opts.BcryptCost)
+		hash, err := auth.HashPassword(secret, im.opts.BcryptCost)
 		if err != nil {
 			return err
 		}
 		u, err := models.CreateUser(ctx, tx, models.NewUser{Username: username, DisplayName: username,
-			PasswordHash: string(hash), RoleKey: role})
+			PasswordHash: hash, RoleKey: role})
 		if err != nil {
 			return fmt.Errorf("create user %s: %w", username, err)
 		}

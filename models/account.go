@@ -65,7 +65,7 @@ func CreateAccount(ctx context.Context, db *gorm.DB, v Viewer, in NewUser, now t
 		if !v.canManage(role) {
 			return apierr.ErrForbidden
 		}
-		if u, err = CreateUser(ctx, tx, in); err != nil {
+		if u, err = createUserWithRole(tx, in, role); err != nil {
 			return err
 		}
 		return recordOp(tx, v, OpUserCreate, TargetUser, u.ID,

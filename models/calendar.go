@@ -2,7 +2,9 @@ package models
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -82,6 +84,39 @@ func periodKey(start time.Time, g Granularity) string {
 		return start.Format("2006")
 	}
 	return start.Format("2006-01-02")
+}
+
+var weekPattern = regexp.MustCompile(`^(\d{4})-W(\d{2})$`)
+
+// ParsePeriod reads a period's name as periodKey writes it (2026-W48,
+// 2026-11, 2026; 2026-11-24 for a day), or any date within it, and returns
+// the date it names in loc.
+func ParsePeriod(v string, g Granularity, loc *time.Location) (time.Time, bool) {
+	if d, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
+		return d, true
+	}
+	switch g {
+	case GroupWeek:
+		if m := weekPattern.FindStringSubmatch(v); m != nil {
+			year, _ := strconv.Atoi(m[1])
+			week, _ := strconv.Atoi(m[2])
+			// ISO week 1 holds January 4th.
+			jan4 := Date(year, time.January, 4, loc)
+			monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+(week-1)*7)
+			if y, w := monday.ISOWeek(); y == year && w == week {
+				return monday, true
+			}
+		}
+	case GroupMonth:
+		if d, err := time.ParseInLocation("2006-01", v, loc); err == nil {
+			return d, true
+		}
+	case GroupYear:
+		if d, err := time.ParseInLocation("2006", v, loc); err == nil {
+			return d, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // CalendarPeriods splits the days from..to (inclusive local dates) into

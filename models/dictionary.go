@@ -240,17 +240,9 @@ func CreateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, 
 				return err
 			}
 		}
-		order := 0
-		if f.SortOrder != nil {
-			order = *f.SortOrder
-		} else {
-			var last *int
-			if err := tx.Model(kind.model()).Select("MAX(sort_order)").Scan(&last).Error; err != nil {
-				return err
-			}
-			if last != nil {
-				order = *last + dictOrderStep
-			}
+		order, err := sortOrderFor(tx.Model(kind.model()), f.SortOrder)
+		if err != nil {
+			return err
 		}
 		row := map[string]any{"name": f.Name, "sort_order": order, "enabled": f.Enabled, "created_at": now, "updated_at": now}
 		switch kind {
@@ -262,7 +254,6 @@ func CreateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, 
 		if err := tx.Model(kind.model()).Create(row).Error; err != nil {
 			return dictWriteError(err)
 		}
-		var err error
 		if entry, err = findDictEntry(tx, kind, 0, f.Name); err != nil {
 			return err
 		}
@@ -454,4 +445,20 @@ func dictWriteError(err error) error {
 		return apierr.Conflict("该项正被患者使用，不能删除，请改为停用")
 	}
 	return err
+}
+
+// sortOrderFor is a new row's sort order: the one asked for, else a step
+// after the last of the table's rows (0 for the first).
+func sortOrderFor(table *gorm.DB, asked *int) (int, error) {
+	if asked != nil {
+		return *asked, nil
+	}
+	var last *int
+	if err := table.Select("MAX(sort_order)").Scan(&last).Error; err != nil {
+		return 0, err
+	}
+	if last == nil {
+		return 0, nil
+	}
+	return *last + dictOrderStep, nil
 }

@@ -104,17 +104,9 @@ func CreateMenu(ctx context.Context, db *gorm.DB, v Viewer, f MenuFields, now ti
 		if err := checkMenuParent(tx, f.ParentID, 0); err != nil {
 			return err
 		}
-		order := 0
-		if f.SortOrder != nil {
-			order = *f.SortOrder
-		} else {
-			var last *int
-			if err := tx.Model(&Menu{}).Select("MAX(sort_order)").Scan(&last).Error; err != nil {
-				return err
-			}
-			if last != nil {
-				order = *last + dictOrderStep
-			}
+		order, err := sortOrderFor(tx.Model(&Menu{}), f.SortOrder)
+		if err != nil {
+			return err
 		}
 		m = Menu{ParentID: f.ParentID, Title: f.Title, Name: f.Name, URL: f.URL, SortOrder: order, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&m).Error; err != nil {

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"crm/apierr"
+	"crm/internal/casing"
 	"crm/internal/searchkey"
 )
 
@@ -69,34 +70,17 @@ type PatientSort string
 
 const DefaultPatientSort PatientSort = "add_time"
 
+// patientSortColumns is the sort whitelist.
+var patientSortColumns = []PatientSort{"id", "name", "sex", "age", "add_time", "order_time", "reach_time", "state",
+	"author_id", "doctor_id", "disease_id", "media_from_id"}
+
 // PatientSortColumn maps a client's sort_by (snake_case or camelCase) to a
 // column. Anything else is refused: sort keys never reach SQL as text.
 func PatientSortColumn(name string) (PatientSort, bool) {
-	switch name {
-	case "id":
-		return "id", true
-	case "name":
-		return "name", true
-	case "sex":
-		return "sex", true
-	case "age":
-		return "age", true
-	case "add_time", "addTime":
-		return "add_time", true
-	case "order_time", "orderTime":
-		return "order_time", true
-	case "reach_time", "reachTime":
-		return "reach_time", true
-	case "state":
-		return "state", true
-	case "author_id", "authorId":
-		return "author_id", true
-	case "doctor_id", "doctorId":
-		return "doctor_id", true
-	case "disease_id", "diseaseId":
-		return "disease_id", true
-	case "media_from_id", "mediaFromId":
-		return "media_from_id", true
+	for _, column := range patientSortColumns {
+		if casing.Either(name, string(column)) {
+			return column, true
+		}
 	}
 	return "", false
 }

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"crm/apierr"
+	"crm/internal/casing"
 )
 
 // Counts is the funnel of a set of patients: registered; booked (they have
@@ -81,13 +82,10 @@ func ReportByColumn(by string) (ReportBy, string, bool) {
 
 // ReportDateColumn maps a client's date_field to its column.
 func ReportDateColumn(field string) (string, bool) {
-	switch field {
-	case "add_time", "addTime":
-		return "add_time", true
-	case "order_time", "orderTime":
-		return "order_time", true
-	case "reach_time", "reachTime":
-		return "reach_time", true
+	for _, column := range []string{"add_time", "order_time", "reach_time"} {
+		if casing.Either(field, column) {
+			return column, true
+		}
 	}
 	return "", false
 }

@@ -118,16 +118,9 @@ func CreateRole(ctx context.Context, db *gorm.DB, v Viewer, f RoleFields, now ti
 func UpdateRole(ctx context.Context, db *gorm.DB, v Viewer, id uint64, f RoleFields, now time.Time) (RoleInfo, error) {
 	var info RoleInfo
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var role Role
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: id}).Take(&role).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apierr.ErrNotFound
-		}
+		role, err := managedRole(tx, v, id)
 		if err != nil {
 			return err
-		}
-		if !v.Permissions.Covers(role.Effective()) {
-			return apierr.ErrForbidden // a role above the viewer's
 		}
 		var changes []Change
 		updates := map[string]any{}
@@ -214,19 +207,29 @@ func setRoleMenus(tx *gorm.DB, roleID uint64, menuIDs []uint64) ([]uint64, error
 	return ids, nil
 }
 
+// managedRole locks role id for a change by v: 46001 if there is none,
+// 48001 if it holds more than v's own permissions.
+func managedRole(tx *gorm.DB, v Viewer, id uint64) (Role, error) {
+	var role Role
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: id}).Take(&role).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Role{}, apierr.ErrNotFound
+	}
+	if err != nil {
+		return Role{}, err
+	}
+	if !v.Permissions.Covers(role.Effective()) {
+		return Role{}, apierr.ErrForbidden
+	}
+	return role, nil
+}
+
 // DeleteRole removes a role no user has.
 func DeleteRole(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var role Role
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: id}).Take(&role).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apierr.ErrNotFound
-		}
+		role, err := managedRole(tx, v, id)
 		if err != nil {
 			return err
-		}
-		if !v.Permissions.Covers(role.Effective()) {
-			return apierr.ErrForbidden
 		}
 		var users int64
 		if err := tx.Model(&User{}).Where(clause.Eq{Column: "role_id", Value: id}).Count(&users).Error; err != nil {

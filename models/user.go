@@ -120,13 +120,15 @@ var (
 // before the insert would race.
 func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (User, error) {
 	db = db.WithContext(ctx)
-	var role Role
-	if err := db.Where("role_key = ?", in.RoleKey).Take(&role).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return User{}, ErrUnknownRole
-		}
+	role, err := roleByKey(db, in.RoleKey)
+	if err != nil {
 		return User{}, err
 	}
+	return createUserWithRole(db, in, role)
+}
+
+// createUserWithRole inserts the account of in with role, already found.
+func createUserWithRole(db *gorm.DB, in NewUser, role Role) (User, error) {
 	u := User{Username: in.Username, DisplayName: in.DisplayName, PasswordHash: in.PasswordHash,
 		PasswordScheme: SchemeBcrypt, RoleID: role.ID, Enabled: true}
 	if err := db.Omit("Role").Create(&u).Error; err != nil {
