@@ -28,56 +28,63 @@ var (
 	remarksRule     = textRule{maxRunes: 2000, multiline: true}
 )
 
-// bindPatientFields reads the patient fields that include selects by
-// their parameter names: all of them for a registration, the ones sent for
-// an edit. A required field selected must not be blank (44001); a blank
-// optional field clears it. Required fields come first so a registration
-// missing one is told so before anything else.
-func bindPatientFields(b *binder, include func(names ...string) bool) (models.PatientFields, models.PatientFieldSet) {
-	var f models.PatientFields
-	var set models.PatientFieldSet
-	read := func(field models.PatientFieldSet, names []string, parse func()) {
-		if include(names...) {
-			parse()
-			set |= field
-		}
-	}
-	read(models.FieldName, []string{"name"}, func() { f.Name = b.requiredText(nameRule, "name") })
-	read(models.FieldAddTime, []string{"add_time"}, func() {
+// patientBindings read each field of models.PatientFieldTable from its
+// parameter (snake_case; camelCase accepted) by its rule. Required fields
+// come first, so a registration missing one is told so before anything
+// else; a test checks that every field the table lists is here.
+var patientBindings = []struct {
+	param string
+	bind  func(b *binder, f *models.PatientFields)
+}{
+	{"name", func(b *binder, f *models.PatientFields) { f.Name = b.requiredText(nameRule, "name") }},
+	{"add_time", func(b *binder, f *models.PatientFields) {
 		f.AddTime = b.requiredInt(minUnixTime, maxUnixTime, "add_time")
-	})
-	read(models.FieldState, []string{"state"}, func() {
+	}},
+	{"state", func(b *binder, f *models.PatientFields) {
 		f.State = int8(b.requiredInt(int64(models.StateUntreated), int64(models.StateLost), "state"))
-	})
-	read(models.FieldSex, []string{"sex"}, func() {
+	}},
+	{"sex", func(b *binder, f *models.PatientFields) {
 		if sex := b.optionalInt(0, 1, "sex"); sex != nil {
 			f.Sex = int8(*sex)
 		}
-	})
-	read(models.FieldAge, []string{"age"}, func() {
+	}},
+	{"age", func(b *binder, f *models.PatientFields) {
 		if age := b.optionalInt(0, 150, "age"); age != nil {
 			a := int16(*age)
 			f.Age = &a
 		}
-	})
-	read(models.FieldTel, []string{"tel"}, func() { f.Tel = b.optionalMatch(validTel, "tel") })
-	read(models.FieldWechat, []string{"wechat"}, func() { f.Wechat = b.optionalText(wechatRule, "wechat") })
-	read(models.FieldQQ, []string{"qq"}, func() { f.QQ = b.optionalMatch(validQQ, "qq") })
-	read(models.FieldOrderTime, []string{"order_time"}, func() { f.OrderTime = b.optionalTime("order_time") })
-	read(models.FieldReachTime, []string{"reach_time"}, func() { f.ReachTime = b.optionalTime("reach_time") })
-	read(models.FieldDiseaseID, []string{"disease_id"}, func() { f.DiseaseID = b.optionalRef("disease_id") })
-	read(models.FieldMediaFromID, []string{"media_from_id"}, func() {
-		f.MediaFromID = b.optionalRef("media_from_id")
-	})
-	read(models.FieldDoctorID, []string{"doctor_id"}, func() { f.DoctorID = b.optionalRef("doctor_id") })
-	read(models.FieldAdvisoryWay, []string{"advisory_way"}, func() {
+	}},
+	{"tel", func(b *binder, f *models.PatientFields) { f.Tel = b.optionalMatch(validTel, "tel") }},
+	{"wechat", func(b *binder, f *models.PatientFields) { f.Wechat = b.optionalText(wechatRule, "wechat") }},
+	{"qq", func(b *binder, f *models.PatientFields) { f.QQ = b.optionalMatch(validQQ, "qq") }},
+	{"order_time", func(b *binder, f *models.PatientFields) { f.OrderTime = b.optionalTime("order_time") }},
+	{"reach_time", func(b *binder, f *models.PatientFields) { f.ReachTime = b.optionalTime("reach_time") }},
+	{"disease_id", func(b *binder, f *models.PatientFields) { f.DiseaseID = b.optionalRef("disease_id") }},
+	{"media_from_id", func(b *binder, f *models.PatientFields) { f.MediaFromID = b.optionalRef("media_from_id") }},
+	{"doctor_id", func(b *binder, f *models.PatientFields) { f.DoctorID = b.optionalRef("doctor_id") }},
+	{"advisory_way", func(b *binder, f *models.PatientFields) {
 		f.AdvisoryWay = b.optionalText(advisoryWayRule, "advisory_way")
-	})
-	read(models.FieldAdvisoryContent, []string{"advisory_content"}, func() {
+	}},
+	{"advisory_content", func(b *binder, f *models.PatientFields) {
 		f.AdvisoryContent = b.optionalText(contentRule, "advisory_content")
-	})
-	read(models.FieldArea, []string{"area"}, func() { f.Area = b.optionalText(areaRule, "area") })
-	read(models.FieldRemarks, []string{"remarks"}, func() { f.Remarks = b.optionalText(remarksRule, "remarks") })
+	}},
+	{"area", func(b *binder, f *models.PatientFields) { f.Area = b.optionalText(areaRule, "area") }},
+	{"remarks", func(b *binder, f *models.PatientFields) { f.Remarks = b.optionalText(remarksRule, "remarks") }},
+}
+
+// bindPatientFields reads the patient fields that include selects by
+// their parameter names: all of them for a registration, the ones sent for
+// an edit. A required field selected must not be blank (44001); a blank
+// optional field clears it.
+func bindPatientFields(b *binder, include func(names ...string) bool) (models.PatientFields, models.PatientFieldSet) {
+	var f models.PatientFields
+	var set models.PatientFieldSet
+	for _, binding := range patientBindings {
+		if include(binding.param) {
+			binding.bind(b, &f)
+			set |= models.PatientFieldBit(binding.param)
+		}
+	}
 	return f, set
 }
 

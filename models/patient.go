@@ -97,61 +97,6 @@ const (
 	AllPatientFields = FieldRemarks<<1 - 1
 )
 
-// apply copies the fields in set from f.
-func (p *Patient) apply(f PatientFields, set PatientFieldSet) {
-	if set&FieldName != 0 {
-		p.Name = f.Name
-	}
-	if set&FieldSex != 0 {
-		p.Sex = f.Sex
-	}
-	if set&FieldAge != 0 {
-		p.Age = f.Age
-	}
-	if set&FieldTel != 0 {
-		p.setTel(f.Tel)
-	}
-	if set&FieldWechat != 0 {
-		p.Wechat = f.Wechat
-	}
-	if set&FieldQQ != 0 {
-		p.QQ = f.QQ
-	}
-	if set&FieldAddTime != 0 {
-		p.AddTime = f.AddTime
-	}
-	if set&FieldOrderTime != 0 {
-		p.OrderTime = f.OrderTime
-	}
-	if set&FieldReachTime != 0 {
-		p.ReachTime = f.ReachTime
-	}
-	if set&FieldDiseaseID != 0 {
-		p.DiseaseID = f.DiseaseID
-	}
-	if set&FieldState != 0 {
-		p.State = f.State
-	}
-	if set&FieldMediaFromID != 0 {
-		p.MediaFromID = f.MediaFromID
-	}
-	if set&FieldDoctorID != 0 {
-		p.DoctorID = f.DoctorID
-	}
-	if set&FieldAdvisoryWay != 0 {
-		p.AdvisoryWay = f.AdvisoryWay
-	}
-	if set&FieldAdvisoryContent != 0 {
-		p.AdvisoryContent = f.AdvisoryContent
-	}
-	if set&FieldArea != 0 {
-		p.Area = f.Area
-	}
-	if set&FieldRemarks != 0 {
-		p.Remarks = f.Remarks
-	}
-}
-
 // maxDuplicates bounds the ids returned with a new patient and the
 // patients returned by FindDuplicates.
 const maxDuplicates = 20

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -40,62 +39,13 @@ type PatientHistoryEntry struct {
 
 func (PatientHistoryEntry) TableName() string { return "patient_history" }
 
-// fieldValue is a patient field under its contract name.
-type fieldValue struct {
-	name  string
-	value *string
-}
-
-// contractValues lists the writable fields of p as the contract presents
-// them; history compares and stores these.
-func (p Patient) contractValues() []fieldValue {
-	str := func(s string) *string { return &s }
-	num := func(n int64) *string { return str(strconv.FormatInt(n, 10)) }
-	optNum := func(n *int64) *string {
-		if n == nil {
-			return nil
-		}
-		return num(*n)
-	}
-	optID := func(id *uint64) *string {
-		if id == nil {
-			return nil
-		}
-		return str(strconv.FormatUint(*id, 10))
-	}
-	var age *string
-	if p.Age != nil {
-		age = num(int64(*p.Age))
-	}
-	return []fieldValue{
-		{"name", str(p.Name)},
-		{"sex", num(int64(p.Sex))},
-		{"tel", p.Tel},
-		{"age", age},
-		{"wechat", p.Wechat},
-		{"qq", p.QQ},
-		{"addTime", num(p.AddTime)},
-		{"orderTime", optNum(p.OrderTime)},
-		{"reachTime", optNum(p.ReachTime)},
-		{"diseaseId", optID(p.DiseaseID)},
-		{"authorId", optID(&p.AuthorID)},
-		{"state", num(int64(p.State))},
-		{"mediaFromId", optID(p.MediaFromID)},
-		{"doctorId", optID(p.DoctorID)},
-		{"advisoryWay", p.AdvisoryWay},
-		{"advisoryContent", p.AdvisoryContent},
-		{"area", p.Area},
-		{"remarks", p.Remarks},
-	}
-}
-
 // diffPatients lists the fields that differ between before and after.
 func diffPatients(before, after Patient) []Change {
-	old, now := before.contractValues(), after.contractValues()
+	old, now := before.ContractValues(), after.ContractValues()
 	changes := []Change{}
 	for i := range now {
-		if !sameValue(old[i].value, now[i].value) {
-			changes = append(changes, Change{Field: now[i].name, From: old[i].value, To: now[i].value})
+		if !sameValue(old[i].Value, now[i].Value) {
+			changes = append(changes, Change{Field: now[i].Name, From: old[i].Value, To: now[i].Value})
 		}
 	}
 	return changes
@@ -104,9 +54,9 @@ func diffPatients(before, after Patient) []Change {
 // creationChanges lists the fields a new patient was given.
 func creationChanges(p Patient) []Change {
 	changes := []Change{}
-	for _, f := range p.contractValues() {
-		if f.value != nil {
-			changes = append(changes, Change{Field: f.name, To: f.value})
+	for _, f := range p.ContractValues() {
+		if f.Value != nil {
+			changes = append(changes, Change{Field: f.Name, To: f.Value})
 		}
 	}
 	return changes

@@ -1,0 +1,91 @@
+package controllers
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"crm/internal/casing"
+	"crm/middleware"
+	"crm/models"
+)
+
+// The patient's fields are one table (models.PatientFieldTable): the
+// presenter, the history and the binder must agree with it. A new field
+// fails here until every one of them knows it.
+
+func TestPresenterAgreesWithTheFieldTable(t *testing.T) {
+	age, tel, wechat, qq := int16(30), "13511112222", "wx_1", "12345"
+	order, reach := int64(1_700_000_100), int64(1_700_000_200)
+	doctor, media, disease := uint64(3), uint64(4), uint64(5)
+	way, content, area, remarks := "电话", "咨询", "温州", "备注"
+	full := models.Patient{ID: 9, Name: "张三", Sex: 1, Age: &age, Tel: &tel, Wechat: &wechat, QQ: &qq, AddTime: 1_700_000_000,
+		OrderTime: &order, ReachTime: &reach, DiseaseID: &disease, AuthorID: 2, State: 2, MediaFromID: &media, DoctorID: &doctor,
+		AdvisoryWay: &way, AdvisoryContent: &content, Area: &area, Remarks: &remarks}
+	viewer := models.Viewer{UserID: 2, Permissions: models.NewPermissionSet(models.PermPatientFullPhone)}
+	for _, p := range []models.Patient{full, {ID: 10, Name: "李四", AddTime: 1, AuthorID: 2}} {
+		raw, err := json.Marshal(presentPatient(p, viewer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var presented map[string]*string
+		if err := json.Unmarshal(raw, &presented); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]*string{"id": presented["id"]}
+		for _, f := range p.ContractValues() {
+			want[f.Name] = f.Value
+		}
+		if len(presented) != len(want) {
+			t.Errorf("presented keys %d, the table's %d: %s", len(presented), len(want), raw)
+		}
+		for name, value := range want {
+			got, ok := presented[name]
+			if !ok || (got == nil) != (value == nil) || got != nil && *got != *value {
+				t.Errorf("%s: presented %v, the table says %v", name, deref(got), deref(value))
+			}
+		}
+	}
+}
+
+// Every field a request writes is bound from its parameter, in both
+// spellings, into its own bit.
+func TestBinderCoversTheFieldTable(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	samples := map[string]string{"name": "张三", "sex": "1", "tel": "13511112222", "age": "30", "wechat": "wx_1",
+		"qq": "12345", "add_time": "1700000000", "order_time": "1700000100", "reach_time": "1700000200",
+		"disease_id": "5", "state": "2", "media_from_id": "4", "doctor_id": "3", "advisory_way": "电话",
+		"advisory_content": "咨询", "area": "温州", "remarks": "备注"}
+	var all models.PatientFieldSet
+	for _, f := range models.PatientFieldTable() {
+		if f.Bit == 0 {
+			continue
+		}
+		all |= f.Bit
+		sample, ok := samples[f.Param]
+		if !ok {
+			t.Errorf("%s: no sample value here; add one, and its binding rule", f.Param)
+			continue
+		}
+		for _, param := range []string{f.Param, casing.Camel(f.Param)} {
+			c, _ := gin.CreateTestContext(httptest.NewRecorder())
+			c.Request = httptest.NewRequest("PATCH", "/", strings.NewReader(url.Values{param: {sample}}.Encode()))
+			c.Request.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			middleware.ParseParams(1 << 20)(c)
+			w, err := bindPatientEdit(c)
+			if err != nil || w.set != f.Bit {
+				t.Errorf("%s=%s: bound %b (%v), want %b", param, sample, w.set, err, f.Bit)
+			}
+		}
+	}
+	if all != models.AllPatientFields {
+		t.Errorf("the table's bits %b, AllPatientFields %b", all, models.AllPatientFields)
+	}
+	if len(patientBindings) != len(samples) {
+		t.Errorf("%d bindings for %d writable fields", len(patientBindings), len(samples))
+	}
+}
