@@ -127,12 +127,17 @@ func bidiControl(c rune) bool {
 }
 
 func (b *binder) requiredText(rule textRule, names ...string) string {
+	return b.requiredMatch(rule.allows, names...)
+}
+
+// requiredMatch is required text that must satisfy valid in full.
+func (b *binder) requiredMatch(valid func(string) bool, names ...string) string {
 	name, v, ok := b.value(names...)
 	if !ok {
 		b.missing(name)
 		return ""
 	}
-	if !rule.allows(v) {
+	if !valid(v) {
 		b.invalid(name)
 	}
 	return v

@@ -162,8 +162,7 @@ func bindDictFields(c *gin.Context, kind models.DictKind, creating bool) (models
 			f.Enabled, set = *enabled, set|models.DictFieldEnabled
 		}
 	}
-	switch kind {
-	case models.DictDoctor:
+	if kind.HasDoctorFields() {
 		if include("title") {
 			f.Title, set = deref(b.optionalText(textRule{maxRunes: 32}, "title")), set|models.DictFieldTitle
 		}
@@ -171,13 +170,12 @@ func bindDictFields(c *gin.Context, kind models.DictKind, creating bool) (models
 			f.Introduction = deref(b.optionalText(textRule{maxRunes: 2000, multiline: true}, "introduction"))
 			set |= models.DictFieldIntroduction
 		}
-	case models.DictDisease:
-		if include("parent_id") {
-			if parent := b.optionalInt(0, maxID, "parent_id"); parent != nil {
-				f.ParentID = uint64(*parent)
-			}
-			set |= models.DictFieldParentID
+	}
+	if kind.IsTree() && include("parent_id") {
+		if parent := b.optionalInt(0, maxID, "parent_id"); parent != nil {
+			f.ParentID = uint64(*parent)
 		}
+		set |= models.DictFieldParentID
 	}
 	return f, set, b.err
 }
@@ -209,10 +207,10 @@ func presentDictEntry(kind models.DictKind, e models.DictEntry, withCount bool) 
 		Enabled:   flag(e.Enabled),
 		SortOrder: strconv.Itoa(e.SortOrder),
 	}
-	switch kind {
-	case models.DictDoctor:
+	if kind.HasDoctorFields() {
 		out.Title, out.Introduction = &e.Title, &e.Introduction
-	case models.DictDisease:
+	}
+	if kind.IsTree() {
 		parent := strconv.FormatUint(e.ParentID, 10)
 		out.ParentID = &parent
 	}

@@ -222,13 +222,5 @@ func (uc UserController) ChangeOwnPassword(c *gin.Context) (any, error) {
 
 // newPassword reads a new password: required, 8-72 bytes (bcrypt's limit).
 func (b *binder) newPassword(names ...string) string {
-	name, v, ok := b.value(names...)
-	if !ok {
-		b.missing(name)
-		return ""
-	}
-	if !models.ValidNewPassword(v) {
-		b.invalid(name)
-	}
-	return v
+	return b.requiredMatch(models.ValidNewPassword, names...)
 }

@@ -70,41 +70,39 @@ const (
 
 func DictKinds() []DictKind { return []DictKind{DictDoctor, DictDisease, DictMedia, DictAdvisoryWay} }
 
-// model names the table without a string; patientColumn is what patients
-// refer to it by (by id, or for advisory ways by name).
-func (k DictKind) model() any {
-	switch k {
-	case DictDoctor:
-		return &Doctor{}
-	case DictDisease:
-		return &Disease{}
-	case DictMedia:
-		return &MediaChannel{}
-	default:
-		return &AdvisoryWay{}
-	}
+// dictSpec is what tells one dictionary from another.
+type dictSpec struct {
+	model         func() any // the table, named without a string
+	patientColumn string     // what patients refer to an entry by: its id, or (advisory ways) its name
+	nameRunes     int        // the longest name its column holds
+	columns       []string   // what an entry is read with
+	doctorFields  bool       // title and introduction
+	tree          bool       // entries under a parent (diseases under departments)
 }
 
-func (k DictKind) patientColumn() string {
-	switch k {
-	case DictDoctor:
-		return "doctor_id"
-	case DictDisease:
-		return "disease_id"
-	case DictMedia:
-		return "media_from_id"
-	default:
-		return "advisory_way"
-	}
+var dictSpecs = map[DictKind]dictSpec{
+	DictDoctor: {model: func() any { return &Doctor{} }, patientColumn: "doctor_id", nameRunes: 32,
+		columns: []string{"id", "name", "sort_order", "enabled", "title", "introduction"}, doctorFields: true},
+	DictDisease: {model: func() any { return &Disease{} }, patientColumn: "disease_id", nameRunes: 64,
+		columns: []string{"id", "name", "sort_order", "enabled", "parent_id"}, tree: true},
+	DictMedia: {model: func() any { return &MediaChannel{} }, patientColumn: "media_from_id", nameRunes: 32,
+		columns: []string{"id", "name", "sort_order", "enabled"}},
+	DictAdvisoryWay: {model: func() any { return &AdvisoryWay{} }, patientColumn: "advisory_way", nameRunes: 32,
+		columns: []string{"id", "name", "sort_order", "enabled"}},
 }
+
+func (k DictKind) model() any            { return dictSpecs[k].model() }
+func (k DictKind) patientColumn() string { return dictSpecs[k].patientColumn }
+func (k DictKind) columns() []string     { return dictSpecs[k].columns }
 
 // NameRunes is the longest name the kind's column holds.
-func (k DictKind) NameRunes() int {
-	if k == DictDisease {
-		return 64
-	}
-	return 32
-}
+func (k DictKind) NameRunes() int { return dictSpecs[k].nameRunes }
+
+// HasDoctorFields: entries have a title and an introduction.
+func (k DictKind) HasDoctorFields() bool { return dictSpecs[k].doctorFields }
+
+// IsTree: entries sit under a parent entry (parent_id).
+func (k DictKind) IsTree() bool { return dictSpecs[k].tree }
 
 // DictEntry is a row of any dictionary. Title and Introduction are the
 // doctors'; ParentID the diseases'.
@@ -117,17 +115,6 @@ type DictEntry struct {
 	Title        string
 	Introduction string
 	PatientCount int64 `gorm:"-"`
-}
-
-func (k DictKind) columns() []string {
-	switch k {
-	case DictDoctor:
-		return []string{"id", "name", "sort_order", "enabled", "title", "introduction"}
-	case DictDisease:
-		return []string{"id", "name", "sort_order", "enabled", "parent_id"}
-	default:
-		return []string{"id", "name", "sort_order", "enabled"}
-	}
 }
 
 // Dictionaries is every dictionary, in configured order, for the frontend
@@ -235,7 +222,7 @@ const dictOrderStep = 10
 func CreateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, f DictFields, now time.Time) (DictEntry, error) {
 	var entry DictEntry
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if kind == DictDisease && f.ParentID != 0 {
+		if kind.IsTree() && f.ParentID != 0 {
 			if err := checkDepartment(tx, f.ParentID, 0); err != nil {
 				return err
 			}
@@ -245,10 +232,10 @@ func CreateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, 
 			return err
 		}
 		row := map[string]any{"name": f.Name, "sort_order": order, "enabled": f.Enabled, "created_at": now, "updated_at": now}
-		switch kind {
-		case DictDoctor:
+		if kind.HasDoctorFields() {
 			row["title"], row["introduction"] = f.Title, f.Introduction
-		case DictDisease:
+		}
+		if kind.IsTree() {
 			row["parent_id"] = f.ParentID
 		}
 		if err := tx.Model(kind.model()).Create(row).Error; err != nil {
@@ -312,13 +299,13 @@ func UpdateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, 
 		if set&DictFieldEnabled != 0 {
 			after.Enabled, updates["enabled"] = f.Enabled, f.Enabled
 		}
-		if kind == DictDoctor && set&DictFieldTitle != 0 {
+		if kind.HasDoctorFields() && set&DictFieldTitle != 0 {
 			after.Title, updates["title"] = f.Title, f.Title
 		}
-		if kind == DictDoctor && set&DictFieldIntroduction != 0 {
+		if kind.HasDoctorFields() && set&DictFieldIntroduction != 0 {
 			after.Introduction, updates["introduction"] = f.Introduction, f.Introduction
 		}
-		if kind == DictDisease && set&DictFieldParentID != 0 && f.ParentID != before.ParentID {
+		if kind.IsTree() && set&DictFieldParentID != 0 && f.ParentID != before.ParentID {
 			if err := moveDisease(tx, before, f.ParentID); err != nil {
 				return err
 			}
@@ -399,7 +386,7 @@ func DeleteDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, 
 		if users > 0 {
 			return apierr.Conflict(fmt.Sprintf("有 %d 位患者使用该项，不能删除，请改为停用", users))
 		}
-		if kind == DictDisease && entry.ParentID == 0 {
+		if kind.IsTree() && entry.ParentID == 0 {
 			if err := moveDisease(tx, entry, 0); err != nil {
 				return err
 			}
