@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,9 +30,6 @@ type ExportController struct {
 	Location *time.Location
 	Log      *slog.Logger
 }
-
-var exportHeader = []string{"编号", "姓名", "性别", "年龄", "电话", "微信", "QQ", "地区", "登记时间", "预约时间",
-	"到诊时间", "状态", "病种", "医生", "来源渠道", "咨询方式", "咨询内容", "备注", "登记人"}
 
 // Writes are given this long, renewed every flushEvery rows: an export of
 // a million rows takes longer than the server's write timeout.
@@ -73,28 +69,7 @@ func (ec ExportController) Export(c *gin.Context) {
 	}
 }
 
-func (ec ExportController) values(r models.ExportRecord) []string {
-	p := r.Patient
-	at := func(t *int64) string {
-		if t == nil {
-			return ""
-		}
-		return time.Unix(*t, 0).In(ec.Location).Format(time.DateTime)
-	}
-	text := func(s *string) string {
-		if s == nil {
-			return ""
-		}
-		return *s
-	}
-	age := ""
-	if p.Age != nil {
-		age = strconv.Itoa(int(*p.Age))
-	}
-	return []string{strconv.FormatUint(p.ID, 10), p.Name, strconv.Itoa(int(p.Sex)), age, text(r.Tel), text(p.Wechat),
-		text(p.QQ), text(p.Area), at(&p.AddTime), at(p.OrderTime), at(p.ReachTime), r.StateName, r.DiseaseName,
-		r.DoctorName, r.MediaName, text(p.AdvisoryWay), text(p.AdvisoryContent), text(p.Remarks), r.AuthorName}
-}
+func (ec ExportController) values(r models.ExportRecord) []string { return r.Cells(ec.Location) }
 
 func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) {
 	started := false
@@ -108,7 +83,7 @@ func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController,
 			out = bufio.NewWriterSize(c.Writer, 64<<10)
 			out.WriteString("\ufeff") // a BOM, or Excel reads the UTF-8 as GBK
 			w = csv.NewWriter(out)
-			if err := w.Write(exportHeader); err != nil {
+			if err := w.Write(models.ExportHeader()); err != nil {
 				return err
 			}
 		}
@@ -130,7 +105,7 @@ func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController,
 		out = bufio.NewWriterSize(c.Writer, 64<<10)
 		out.WriteString("\ufeff")
 		w = csv.NewWriter(out)
-		err = w.Write(exportHeader)
+		err = w.Write(models.ExportHeader())
 	}
 	if err == nil {
 		err = flushExport(w, out, rc)
@@ -185,7 +160,7 @@ func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController
 			return err
 		}
 		row = 1
-		return sw.SetRow("A1", toCells(exportHeader))
+		return sw.SetRow("A1", toCells(models.ExportHeader()))
 	}
 	err := newSheet()
 	rows := 0
