@@ -56,23 +56,26 @@ func (b *binder) invalid(name string) {
 	}
 }
 
-// spellings are the names a parameter is accepted by: each name as
-// written (snake_case), then in camelCase; the first sent wins.
-func spellings(names []string) []string {
-	out := make([]string, 0, 2*len(names))
+// lookup finds the first of names the request carries, each as written
+// (snake_case) or in camelCase.
+func (b *binder) lookup(names []string) (middleware.Param, bool) {
 	for _, name := range names {
-		out = append(out, name)
+		if p, found := b.params.Lookup(name); found {
+			return p, true
+		}
 		if camel := casing.Camel(name); camel != name {
-			out = append(out, camel)
+			if p, found := b.params.Lookup(camel); found {
+				return p, true
+			}
 		}
 	}
-	return out
+	return middleware.Param{}, false
 }
 
 // sent reports whether the request carries any of names, in either
 // spelling, blank or not.
 func (b *binder) sent(names ...string) bool {
-	_, found := b.params.Lookup(spellings(names)...)
+	_, found := b.lookup(names)
 	return found
 }
 
@@ -80,7 +83,7 @@ func (b *binder) sent(names ...string) bool {
 // false when the parameter is absent, blank or unusable (then recorded).
 // names are snake_case: their camelCase spellings are accepted too.
 func (b *binder) value(names ...string) (string, string, bool) {
-	p, found := b.params.Lookup(spellings(names)...)
+	p, found := b.lookup(names)
 	if !found {
 		return names[0], "", false
 	}
