@@ -42,7 +42,8 @@ type Deps struct {
 	// Redis is shared with the other replicas (nil: none configured);
 	// whoever built the Deps closes it.
 	Redis *redis.Client
-	// Metrics counts every request; serve exposes them on metrics.addr.
+	// Metrics counts every request, when metrics.addr says where serve is
+	// to expose them (nil: no metrics, and nothing counted).
 	Metrics *middleware.Metrics
 }
 
@@ -77,12 +78,15 @@ func NewDeps(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 	if err != nil {
 		return Deps{}, err
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return Deps{}, err
+	d := Deps{Config: cfg, DB: db, Log: log, Auth: svc, Clock: now, Changes: changes, Redis: rdb}
+	if cfg.Metrics.Addr != "" {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return Deps{}, err
+		}
+		d.Metrics = middleware.NewMetrics(sqlDB, svc)
 	}
-	return Deps{Config: cfg, DB: db, Log: log, Auth: svc, Clock: now, Changes: changes, Redis: rdb,
-		Metrics: middleware.NewMetrics(sqlDB, svc)}, nil
+	return d, nil
 }
 
 // New builds the HTTP handler.
@@ -106,10 +110,11 @@ func Engine(d Deps) (*gin.Engine, error) {
 	engine.RedirectFixedPath = false
 	engine.HandleMethodNotAllowed = true
 
+	engine.Use(middleware.AssignRequestID, middleware.AccessLog(d.Log))
+	if d.Metrics != nil {
+		engine.Use(d.Metrics.Observe)
+	}
 	engine.Use(
-		middleware.AssignRequestID,
-		middleware.AccessLog(d.Log),
-		d.Metrics.Observe,
 		middleware.RenderErrors(d.Config.HTTP.RealStatusCodes, d.Log),
 		middleware.Recover(d.Log),
 		middleware.LimitHeaders(d.Config.HTTP.MaxHeaderBytes),

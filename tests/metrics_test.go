@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"crm/config"
 	"crm/models"
 )
 
@@ -46,5 +47,13 @@ func TestMetrics(t *testing.T) {
 		if t.Failed() {
 			t.Logf("/metrics:\n%s", body)
 		}
-	})
+	}, func(c *config.Config) { c.Metrics.Addr = "127.0.0.1:9090" }) // where serve would listen; the test scrapes the handler
+}
+
+// Without metrics.addr nothing is counted.
+func TestNoMetricsByDefault(t *testing.T) {
+	t.Parallel()
+	if e := newEnv(t, "sqlite"); e.deps.Metrics != nil {
+		t.Error("metrics built without metrics.addr")
+	}
 }
