@@ -1,36 +1,16 @@
 package tests
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"strconv"
 	"testing"
 
 	"crm/config"
 	"crm/models"
-	"crm/routes"
 )
 
 // Sessions, users, roles and menus are served from memory for up to
 // auth.cache_ttl. A change made through this server applies to the very
 // next request; one made through another replica, within the TTL.
-
-// replica is a second server on e's database, with its own caches.
-func (e *env) replica(t *testing.T) *env {
-	t.Helper()
-	deps, err := routes.NewDeps(context.Background(), e.cfg, e.db, slog.New(slog.NewTextHandler(io.Discard, nil)), e.clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, err := routes.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := *e
-	r.handler = handler
-	return &r
-}
 
 func TestAccessChangesApplyToTheNextRequest(t *testing.T) {
 	t.Parallel()
@@ -83,7 +63,7 @@ func TestAccessChangesApplyToTheNextRequest(t *testing.T) {
 func TestAnotherReplicaSeesAccessChangesWithinTheCacheTTL(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		other := e.replica(t)
+		other := e.serverOn(t, e.cfg, e.db) // a replica: its own caches
 		admin := e.admin(t)
 		alice := e.newAccount(t, models.RoleConsultant)
 		menu := func(on *env) response { return on.call(t, "GET", api+"/menu/", query("token", alice.token)) }

@@ -120,9 +120,15 @@ func newEnv(t testing.TB, driver string, opts ...func(*config.Config)) *env {
 func openTestDB(t testing.TB, cfg *config.Config, log *slog.Logger) *gorm.DB {
 	t.Helper()
 	cfg.Database.DSN = testdb.DSN(t, cfg.Database.Driver)
-	db, err := models.Open(context.Background(), cfg.Database, log)
+	return openDB(t, cfg.Database, log)
+}
+
+// openDB opens the database cfg names, closed when the test ends.
+func openDB(t testing.TB, cfg config.Database, log *slog.Logger) *gorm.DB {
+	t.Helper()
+	db, err := models.Open(context.Background(), cfg, log)
 	if err != nil {
-		t.Fatalf("open %s: %v", cfg.Database.Driver, err)
+		t.Fatalf("open %s: %v", cfg.Driver, err)
 	}
 	t.Cleanup(func() {
 		if sqlDB, err := db.DB(); err == nil {
@@ -130,6 +136,26 @@ func openTestDB(t testing.TB, cfg *config.Config, log *slog.Logger) *gorm.DB {
 		}
 	})
 	return db
+}
+
+// serverOn is another server on db with cfg, built from scratch as main
+// builds one (its own caches, throttle and Redis client), on e's clock.
+func (e *env) serverOn(t testing.TB, cfg config.Config, db *gorm.DB) *env {
+	t.Helper()
+	deps, err := routes.NewDeps(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), e.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deps.Redis != nil {
+		t.Cleanup(func() { _ = deps.Redis.Close() })
+	}
+	handler, err := routes.New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := *e
+	other.handler, other.cfg, other.db, other.deps = handler, cfg, db, deps
+	return &other
 }
 
 func randomHex(n int) string {

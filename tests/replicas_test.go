@@ -10,32 +10,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"crm/config"
 	"crm/internal/testdb"
 	"crm/models"
 	"crm/models/migrations"
-	"crm/routes"
 )
-
-// replicaWith is a second server on e's database with cfg, built from
-// scratch as main builds one: its own caches, throttle and Redis client.
-func (e *env) replicaWith(t *testing.T, cfg config.Config) *env {
-	t.Helper()
-	deps, err := routes.NewDeps(context.Background(), cfg, e.db, slog.New(slog.NewTextHandler(io.Discard, nil)), e.clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if deps.Redis != nil {
-		t.Cleanup(func() { _ = deps.Redis.Close() })
-	}
-	handler, err := routes.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := *e
-	r.handler, r.cfg, r.deps = handler, cfg, deps
-	return &r
-}
 
 // With database.replicas, reports, the dashboard, the ranking and exports
 // read from a replica; the patient list, like every other read, stays on
@@ -63,18 +41,7 @@ func TestHeavyReadsGoToReplicas(t *testing.T) {
 
 	cfg := e.cfg
 	cfg.Database.Replicas = []string{replicaCfg.Database.DSN}
-	db, err := models.Open(ctx, cfg.Database, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	primary := *e
-	primary.db = db
-	served := primary.replicaWith(t, cfg)
+	served := e.serverOn(t, cfg, openDB(t, cfg.Database, log))
 
 	wantJSON(t, served.call(t, "GET", api+"/patient/", query("token", admin.token, "count", "1")), `{"count": 0}`)
 	export := served.call(t, "GET", api+"/patient/export/", query("token", admin.token))

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -14,7 +13,6 @@ import (
 
 	"crm/internal/testdb"
 	"crm/models"
-	"crm/routes"
 )
 
 // A database that goes silent (packets dropped, no reset: a partition, a
@@ -37,26 +35,7 @@ func TestSilentDatabaseAnswersWithinTheDeadline(t *testing.T) {
 	cfg.Database.DSN = parsed.FormatDSN()
 	cfg.Database.RequestTimeout = time.Second
 	cfg.Auth.CacheTTL = 0 // every request reads its session: the database is needed from the first step
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := models.Open(context.Background(), cfg.Database, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	deps, err := routes.NewDeps(context.Background(), cfg, db, log, e.clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, err := routes.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	far := *e
-	far.handler, far.db, far.cfg = handler, db, cfg
+	far := e.serverOn(t, cfg, openDB(t, cfg.Database, slog.New(slog.NewTextHandler(io.Discard, nil))))
 
 	wantJSON(t, far.call(t, "GET", api+"/patient/", query("token", alice.token, "count", "1")), `{"count": 0}`)
 	if resp := far.call(t, "GET", "/readyz"); resp.status != 200 {
