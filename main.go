@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/gin-gonic/gin"
@@ -172,7 +171,7 @@ func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, anno
 // superadmin with it) where the operator merely looked in the wrong
 // folder, and never migrate one.
 func openExisting(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
-	if cfg.Database.Driver == "sqlite" && !strings.HasPrefix(cfg.Database.DSN, "file:") && !strings.Contains(cfg.Database.DSN, "?") {
+	if cfg.Database.Driver == "sqlite" && models.SQLiteFilePath(cfg.Database.DSN) {
 		if _, err := os.Stat(cfg.Database.DSN); err != nil {
 			return nil, fmt.Errorf("no database at %s (start the server or run `crm migrate` there first, or pass --config)", cfg.Database.DSN)
 		}

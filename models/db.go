@@ -113,12 +113,18 @@ func dialectorFor(cfg config.Database) (gorm.Dialector, error) {
 	}
 }
 
+// SQLiteFilePath reports whether a SQLite DSN is a plain file path (the
+// server adds its options), rather than a DSN the operator wrote whole.
+func SQLiteFilePath(dsn string) bool {
+	return !strings.HasPrefix(dsn, "file:") && !strings.Contains(dsn, "?")
+}
+
 // sqliteDSN turns a file path into a DSN with the pragmas the server relies
 // on: WAL so readers do not block the writer (the CLI may write while the
 // server runs), a busy timeout instead of instant SQLITE_BUSY, foreign keys,
 // and IMMEDIATE transactions so two writers queue rather than deadlock.
 func sqliteDSN(path string) (string, error) {
-	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+	if !SQLiteFilePath(path) {
 		return path, nil // the operator chose every option
 	}
 	if dir := filepath.Dir(path); dir != "." {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
+	"crm/auth"
 	"crm/config"
 	"crm/models"
 	"crm/models/migrations"
@@ -100,7 +101,7 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 }
 
 func ensureConsultants(ctx context.Context, db *gorm.DB, n int) ([]uint64, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte("consultant-password"), bcrypt.MinCost)
+	hash, err := auth.HashPassword("consultant-password", bcrypt.MinCost)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func ensureConsultants(ctx context.Context, db *gorm.DB, n int) ([]uint64, error
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("kefu%02d", i)
 		u, err := models.CreateUser(ctx, db, models.NewUser{Username: name, DisplayName: fmt.Sprintf("客服%02d", i),
-			PasswordHash: string(hash), RoleKey: models.RoleConsultant})
+			PasswordHash: hash, RoleKey: models.RoleConsultant})
 		if err == models.ErrUsernameTaken {
 			if u, err = models.FindUserForLogin(ctx, db, name); err != nil {
 				return nil, err
