@@ -47,7 +47,7 @@ func FuzzBindPatient(f *testing.F) {
 			}
 			if w, err := bindNewPatient(c); err != nil {
 				wantBindingError(t, err)
-			} else if !utf8.ValidString(w.fields.Name) || w.fields.Name == "" || !nameRule.allows(w.fields.Name) {
+			} else if !utf8.ValidString(w.fields.Name) || w.fields.Name == "" || !ruleOf(fieldNamed("name")).allows(w.fields.Name) {
 				t.Fatalf("bound a name its rule refuses: %q", w.fields.Name)
 			}
 			if _, err := bindPatientEdit(c); err != nil {

@@ -17,10 +17,10 @@ type PatientController struct {
 }
 
 type patientListJSON struct {
-	PatientData []patientJSON `json:"patient_data"`
-	Count       int64         `json:"count"`
-	Page        int           `json:"page"`
-	PerPage     int           `json:"per_page"`
+	PatientData presentedPatient `json:"patient_data"`
+	Count       int64            `json:"count"`
+	Page        int              `json:"page"`
+	PerPage     int              `json:"per_page"`
 }
 
 type countJSON struct {
@@ -53,8 +53,8 @@ func (pc PatientController) List(c *gin.Context) (any, error) {
 }
 
 type newPatientJSON struct {
-	NewPatient patientJSON `json:"newPatient"`
-	Duplicates []string    `json:"duplicates,omitempty"`
+	NewPatient presentedPatient `json:"newPatient"`
+	Duplicates []string         `json:"duplicates,omitempty"`
 }
 
 // Create is POST /patient: registers a patient authored by the caller.
@@ -75,7 +75,7 @@ func (pc PatientController) Create(c *gin.Context) (any, error) {
 }
 
 type onePatientJSON struct {
-	Patient patientJSON `json:"patient"`
+	Patient presentedPatient `json:"patient"`
 }
 
 // Replay answers a retried registration whose first answer was lost after
@@ -193,8 +193,8 @@ func (pc PatientController) History(c *gin.Context) (any, error) {
 }
 
 type duplicatesJSON struct {
-	PatientData []patientJSON `json:"patient_data"`
-	Hidden      int64         `json:"hidden"`
+	PatientData presentedPatient `json:"patient_data"`
+	Hidden      int64            `json:"hidden"`
 }
 
 // Duplicates is GET /patient/duplicates?tel=|wechat=|qq=.

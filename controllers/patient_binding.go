@@ -19,80 +19,103 @@ var (
 func validTel(s string) bool { return telPattern.MatchString(s) && models.PhoneDigits(&s) != "" }
 func validQQ(s string) bool  { return qqPattern.MatchString(s) }
 
-var (
-	nameRule        = textRule{maxRunes: 30}
-	wechatRule      = textRule{maxRunes: 64}
-	areaRule        = textRule{maxRunes: 64}
-	advisoryWayRule = textRule{maxRunes: 32}
-	contentRule     = textRule{maxRunes: 5000, multiline: true}
-	remarksRule     = textRule{maxRunes: 2000, multiline: true}
-)
-
-// patientBindings read each field of models.PatientFieldTable from its
-// parameter (snake_case; camelCase accepted) by its rule. Required fields
-// come first, so a registration missing one is told so before anything
-// else; a test checks that every field the table lists is here.
-var patientBindings = []struct {
-	param string
-	bind  func(b *binder, f *models.PatientFields)
+// patientRules are the fields whose rule is not their type's default:
+// required fields (bound first, so a registration missing one is told so
+// before anything else), numbers with bounds, and formats. The other
+// fields are bound by the type of their target: text by the table's
+// bounds, times as unix seconds, ids as references.
+var patientRules = map[string]struct {
+	required bool
+	bind     func(b *binder, f models.PatientField, p *models.Patient)
 }{
-	{"name", func(b *binder, f *models.PatientFields) { f.Name = b.requiredText(nameRule, "name") }},
-	{"add_time", func(b *binder, f *models.PatientFields) {
-		f.AddTime = b.requiredInt(minUnixTime, maxUnixTime, "add_time")
+	"name": {true, func(b *binder, f models.PatientField, p *models.Patient) {
+		p.Name = b.requiredText(ruleOf(f), f.Column)
 	}},
-	{"state", func(b *binder, f *models.PatientFields) {
-		f.State = int8(b.requiredInt(int64(models.StateUntreated), int64(models.StateLost), "state"))
+	"add_time": {true, func(b *binder, f models.PatientField, p *models.Patient) {
+		p.AddTime = b.requiredInt(minUnixTime, maxUnixTime, f.Column)
 	}},
-	{"sex", func(b *binder, f *models.PatientFields) {
-		if sex := b.optionalInt(0, 1, "sex"); sex != nil {
-			f.Sex = int8(*sex)
+	"state": {true, func(b *binder, f models.PatientField, p *models.Patient) {
+		p.State = int8(b.requiredInt(int64(models.StateUntreated), int64(models.StateLost), f.Column))
+	}},
+	"sex": {false, func(b *binder, f models.PatientField, p *models.Patient) {
+		if sex := b.optionalInt(0, 1, f.Column); sex != nil {
+			p.Sex = int8(*sex)
 		}
 	}},
-	{"age", func(b *binder, f *models.PatientFields) {
-		if age := b.optionalInt(0, 150, "age"); age != nil {
+	"age": {false, func(b *binder, f models.PatientField, p *models.Patient) {
+		if age := b.optionalInt(0, 150, f.Column); age != nil {
 			a := int16(*age)
-			f.Age = &a
+			p.Age = &a
 		}
 	}},
-	{"tel", func(b *binder, f *models.PatientFields) { f.Tel = b.optionalMatch(validTel, "tel") }},
-	{"wechat", func(b *binder, f *models.PatientFields) { f.Wechat = b.optionalText(wechatRule, "wechat") }},
-	{"qq", func(b *binder, f *models.PatientFields) { f.QQ = b.optionalMatch(validQQ, "qq") }},
-	{"order_time", func(b *binder, f *models.PatientFields) { f.OrderTime = b.optionalTime("order_time") }},
-	{"reach_time", func(b *binder, f *models.PatientFields) { f.ReachTime = b.optionalTime("reach_time") }},
-	{"disease_id", func(b *binder, f *models.PatientFields) { f.DiseaseID = b.optionalRef("disease_id") }},
-	{"media_from_id", func(b *binder, f *models.PatientFields) { f.MediaFromID = b.optionalRef("media_from_id") }},
-	{"doctor_id", func(b *binder, f *models.PatientFields) { f.DoctorID = b.optionalRef("doctor_id") }},
-	{"advisory_way", func(b *binder, f *models.PatientFields) {
-		f.AdvisoryWay = b.optionalText(advisoryWayRule, "advisory_way")
-	}},
-	{"advisory_content", func(b *binder, f *models.PatientFields) {
-		f.AdvisoryContent = b.optionalText(contentRule, "advisory_content")
-	}},
-	{"area", func(b *binder, f *models.PatientFields) { f.Area = b.optionalText(areaRule, "area") }},
-	{"remarks", func(b *binder, f *models.PatientFields) { f.Remarks = b.optionalText(remarksRule, "remarks") }},
+	"tel": {false, func(b *binder, f models.PatientField, p *models.Patient) { p.Tel = b.optionalMatch(validTel, f.Column) }},
+	"qq":  {false, func(b *binder, f models.PatientField, p *models.Patient) { p.QQ = b.optionalMatch(validQQ, f.Column) }},
 }
 
-// bindPatientFields reads the patient fields that include selects by
+func ruleOf(f models.PatientField) textRule {
+	return textRule{maxRunes: f.MaxRunes, multiline: f.Multiline}
+}
+
+// bindByType reads a field without a rule of its own by the type of its
+// target; false for a type that needs a rule in patientRules.
+func bindByType(b *binder, f models.PatientField, p *models.Patient) bool {
+	switch target := f.Target(p).(type) {
+	case **string:
+		if f.MaxRunes == 0 {
+			return false
+		}
+		*target = b.optionalText(ruleOf(f), f.Column)
+	case **int64:
+		*target = b.optionalTime(f.Column)
+	case **uint64:
+		*target = b.optionalRef(f.Column)
+	default:
+		return false
+	}
+	return true
+}
+
+// bindPatientFields reads the writable fields that include selects by
 // their parameter names: all of them for a registration, the ones sent for
 // an edit. A required field selected must not be blank (44001); a blank
 // optional field clears it.
-func bindPatientFields(b *binder, include func(names ...string) bool) (models.PatientFields, models.PatientFieldSet) {
-	var f models.PatientFields
+func bindPatientFields(b *binder, include func(names ...string) bool) (models.Patient, models.PatientFieldSet) {
+	var p models.Patient
 	var set models.PatientFieldSet
-	for _, binding := range patientBindings {
-		if include(binding.param) {
-			binding.bind(b, &f)
-			set |= models.PatientFieldBit(binding.param)
+	for _, requiredPass := range []bool{true, false} {
+		for _, f := range models.PatientFieldTable() {
+			rule, ruled := patientRules[f.Column]
+			if !f.Writable || rule.required != requiredPass || !include(f.Column) {
+				continue
+			}
+			if ruled {
+				rule.bind(b, f, &p)
+			} else if !bindByType(b, f, &p) {
+				panic("patient field " + f.Column + " has no binding rule") // TestBinderCoversTheFieldTable
+			}
+			set |= f.Bit
 		}
 	}
-	return f, set
+	return p, set
+}
+
+// wechatRule is the WeChat field's, for the duplicate search.
+var wechatRule = ruleOf(fieldNamed("wechat"))
+
+func fieldNamed(column string) models.PatientField {
+	for _, f := range models.PatientFieldTable() {
+		if f.Column == column {
+			return f
+		}
+	}
+	panic("no patient field " + column)
 }
 
 // patientWrite is a registration or an edit as bound from the request.
 // id, the author (without the permission), the timestamps and the deleted
 // flag are not among its fields: they cannot be set by parameters.
 type patientWrite struct {
-	fields   models.PatientFields
+	fields   models.Patient // the fields in set
 	set      models.PatientFieldSet
 	authorID *uint64 // only with patient.register_for_others, checked by the model
 }

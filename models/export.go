@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"crm/apierr"
 )
@@ -37,7 +36,7 @@ func ExportPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter,
 		page.Sort = DefaultPatientSort
 	}
 	rows, err := visiblePatients(db, v, f).
-		Clauses(clause.Select{Expression: clause.Expr{SQL: listedColumns}}).
+		Clauses(listedSelect).
 		Order(page.Sort.orderBy(page.Desc)).Rows()
 	if err != nil {
 		return err
@@ -46,7 +45,7 @@ func ExportPatients(ctx context.Context, db *gorm.DB, v Viewer, f PatientFilter,
 	for rows.Next() {
 		var r ExportRecord
 		p := &r.Patient
-		if err := scanListed(rows, p); err != nil {
+		if err := rows.Scan(listedTargets(p)...); err != nil {
 			return err
 		}
 		r.Tel = p.TelFor(v)

@@ -49,54 +49,6 @@ const (
 	StateLost      int8 = 3 // 流失
 )
 
-// PatientFields are the writable fields, already checked for format by the
-// binding; the rules that need the database are checked here.
-type PatientFields struct {
-	Name            string
-	Sex             int8
-	Age             *int16
-	Tel             *string
-	Wechat          *string
-	QQ              *string
-	AddTime         int64
-	OrderTime       *int64
-	ReachTime       *int64
-	DiseaseID       *uint64
-	State           int8
-	MediaFromID     *uint64
-	DoctorID        *uint64
-	AdvisoryWay     *string
-	AdvisoryContent *string
-	Area            *string
-	Remarks         *string
-}
-
-// PatientFieldSet marks which PatientFields an edit sends; the others stay
-// as they are.
-type PatientFieldSet uint32
-
-const (
-	FieldName PatientFieldSet = 1 << iota
-	FieldSex
-	FieldAge
-	FieldTel
-	FieldWechat
-	FieldQQ
-	FieldAddTime
-	FieldOrderTime
-	FieldReachTime
-	FieldDiseaseID
-	FieldState
-	FieldMediaFromID
-	FieldDoctorID
-	FieldAdvisoryWay
-	FieldAdvisoryContent
-	FieldArea
-	FieldRemarks
-
-	AllPatientFields = FieldRemarks<<1 - 1
-)
-
 // maxDuplicates bounds the ids returned with a new patient and the
 // patients returned by FindDuplicates.
 const maxDuplicates = 20
@@ -230,11 +182,11 @@ func lockPatient(tx *gorm.DB, v Viewer, id uint64, binned bool) (Patient, error)
 	return findPatient(tx.Clauses(clause.Locking{Strength: "UPDATE"}), v, id, binned)
 }
 
-// UpdatePatient changes the fields in set (and the author, with the
+// UpdatePatient changes the fields in set to in's (and the author, with the
 // permission). Another user's patient needs patient.edit_all; a viewer who
 // can see it without that permission is refused (48001), one who cannot see
 // it gets 46001. An edit that changes nothing writes no history.
-func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in PatientFields, set PatientFieldSet, authorID *uint64, now time.Time) (Patient, error) {
+func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in Patient, set PatientFieldSet, authorID *uint64, now time.Time) (Patient, error) {
 	var p Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		seal, err := writeSeal(tx)
@@ -249,7 +201,7 @@ func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in Pat
 			return apierr.ErrForbidden
 		}
 		p = before
-		p.apply(in, set)
+		p.apply(&in, set)
 		if err := assignAuthor(tx, v, &p, authorID); err != nil {
 			return err
 		}

@@ -4,22 +4,35 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"gorm.io/gorm/clause"
+
+	"crm/internal/casing"
 )
 
-// PatientField is one field of a patient as the contract knows it: the
-// name it is presented and recorded under (camelCase), the parameter that
-// writes it (snake_case; the binder accepts the camelCase spelling too),
-// its column, its bit in a PatientFieldSet (0: no request writes it), how
-// its value reads as the contract's string-or-null, and how a write
-// copies it from PatientFields. Adding a field is a row here, its
-// migration, and its binding rule (a test names what is missing).
+// PatientField is one field of a patient as the contract knows it. Its
+// column is also the parameter that writes it (snake_case; the binder
+// accepts the camelCase spelling too) and, in camelCase, the name it is
+// presented and recorded under. Everything else (the value as the
+// contract's string-or-null, the scan target of the list, how a write
+// copies it, the binder's default rule) follows from the Patient field it
+// points at. Adding a field is a Patient field, its row here and its
+// migration; docs/decisions.md lists where it then reaches.
 type PatientField struct {
-	Name   string
-	Param  string
-	Column string
+	Name   string // contract name: camelCase of Column
+	Column string // column and parameter
 	Bit    PatientFieldSet
+	// Writable fields are bound from requests; the others (the author) are
+	// set by rules of their own.
+	Writable bool
+	// Text fields' bounds in characters (the column's size).
+	MaxRunes  int
+	Multiline bool
+
+	ref    func(p *Patient) any // the field in p, as a pointer
 	value  func(p *Patient) *string
-	assign func(p *Patient, f *PatientFields)
+	shown  func(p *Patient, v Viewer) *string // value as v may see it; nil: value
+	assign func(dst, src *Patient)
 	// The export's column: its header and place (1 first; 0: not
 	// exported), and its cell where that is not the contract value ("" for
 	// null): names for ids, local times for unix seconds.
@@ -28,74 +41,161 @@ type PatientField struct {
 	cell     func(r *ExportRecord, loc *time.Location) string
 }
 
+// patientFieldType lists the Go types a patient field may have: those
+// contractValue converts.
+type patientFieldType interface {
+	string | *string | int8 | *int16 | int64 | *int64 | uint64 | *uint64
+}
+
+// field is a row of the table for the Patient field that ref points at.
+func field[T patientFieldType](column string, ref func(p *Patient) *T, export exportColumn) PatientField {
+	convert := contractValue[T]()
+	return PatientField{
+		Name:     casing.Camel(column),
+		Column:   column,
+		Writable: true,
+		ref:      func(p *Patient) any { return ref(p) },
+		value:    func(p *Patient) *string { return convert(*ref(p)) },
+		assign:   func(dst, src *Patient) { *ref(dst) = *ref(src) },
+		header:   export.header,
+		exportAt: export.at,
+		cell:     export.cell,
+	}
+}
+
+// textField is a row for free text of at most maxRunes characters.
+func textField[T string | *string](column string, ref func(p *Patient) *T, maxRunes int, multiline bool, export exportColumn) PatientField {
+	f := field(column, ref, export)
+	f.MaxRunes, f.Multiline = maxRunes, multiline
+	return f
+}
+
+type exportColumn struct {
+	header string
+	at     int
+	cell   func(r *ExportRecord, loc *time.Location) string
+}
+
+// contractValue converts a T to the contract's string-or-null, chosen
+// once per field so that no value is boxed on the way (a page presents
+// six hundred of them).
+func contractValue[T patientFieldType]() func(T) *string {
+	var convert any
+	switch any(*new(T)).(type) {
+	case string:
+		convert = text
+	case *string:
+		convert = func(s *string) *string { return s }
+	case int8:
+		convert = func(n int8) *string { return number(int64(n)) }
+	case *int16:
+		convert = optionalNumber[int16]
+	case int64:
+		convert = number
+	case *int64:
+		convert = optionalNumber[int64]
+	case uint64:
+		convert = func(id uint64) *string { return text(strconv.FormatUint(id, 10)) }
+	case *uint64:
+		convert = optionalID
+	}
+	return convert.(func(T) *string)
+}
+
 // patientFields are the fields in the order the contract lists them.
-var patientFields = []PatientField{
-	{"name", "name", "name", FieldName, func(p *Patient) *string { return text(p.Name) },
-		func(p *Patient, f *PatientFields) { p.Name = f.Name },
-		"姓名", 1, func(r *ExportRecord, _ *time.Location) string { return r.Name }},
-	{"sex", "sex", "sex", FieldSex, func(p *Patient) *string { return number(int64(p.Sex)) },
-		func(p *Patient, f *PatientFields) { p.Sex = f.Sex },
-		"性别", 2, nil},
-	{"tel", "tel", "tel", FieldTel, func(p *Patient) *string { return p.Tel },
-		func(p *Patient, f *PatientFields) { p.setTel(f.Tel) },
-		"电话", 4, func(r *ExportRecord, _ *time.Location) string { return orEmpty(r.Tel) }}, // masked as the list masks it
-	{"age", "age", "age", FieldAge, func(p *Patient) *string { return optionalNumber(p.Age) },
-		func(p *Patient, f *PatientFields) { p.Age = f.Age },
-		"年龄", 3, nil},
-	{"wechat", "wechat", "wechat", FieldWechat, func(p *Patient) *string { return p.Wechat },
-		func(p *Patient, f *PatientFields) { p.Wechat = f.Wechat },
-		"微信", 5, nil},
-	{"qq", "qq", "qq", FieldQQ, func(p *Patient) *string { return p.QQ },
-		func(p *Patient, f *PatientFields) { p.QQ = f.QQ },
-		"QQ", 6, nil},
-	{"addTime", "add_time", "add_time", FieldAddTime, func(p *Patient) *string { return number(p.AddTime) },
-		func(p *Patient, f *PatientFields) { p.AddTime = f.AddTime },
-		"登记时间", 8, func(r *ExportRecord, loc *time.Location) string { return localTime(&r.AddTime, loc) }},
-	{"orderTime", "order_time", "order_time", FieldOrderTime, func(p *Patient) *string { return optionalNumber(p.OrderTime) },
-		func(p *Patient, f *PatientFields) { p.OrderTime = f.OrderTime },
-		"预约时间", 9, func(r *ExportRecord, loc *time.Location) string { return localTime(r.OrderTime, loc) }},
-	{"reachTime", "reach_time", "reach_time", FieldReachTime, func(p *Patient) *string { return optionalNumber(p.ReachTime) },
-		func(p *Patient, f *PatientFields) { p.ReachTime = f.ReachTime },
-		"到诊时间", 10, func(r *ExportRecord, loc *time.Location) string { return localTime(r.ReachTime, loc) }},
-	{"diseaseId", "disease_id", "disease_id", FieldDiseaseID, func(p *Patient) *string { return optionalID(p.DiseaseID) },
-		func(p *Patient, f *PatientFields) { p.DiseaseID = f.DiseaseID },
-		"病种", 12, func(r *ExportRecord, _ *time.Location) string { return r.DiseaseName }},
-	{"authorId", "author_id", "author_id", 0, func(p *Patient) *string { return optionalID(&p.AuthorID) }, nil,
-		"登记人", 18, func(r *ExportRecord, _ *time.Location) string { return r.AuthorName }},
-	{"state", "state", "state", FieldState, func(p *Patient) *string { return number(int64(p.State)) },
-		func(p *Patient, f *PatientFields) { p.State = f.State },
-		"状态", 11, func(r *ExportRecord, _ *time.Location) string { return r.StateName }},
-	{"mediaFromId", "media_from_id", "media_from_id", FieldMediaFromID, func(p *Patient) *string { return optionalID(p.MediaFromID) },
-		func(p *Patient, f *PatientFields) { p.MediaFromID = f.MediaFromID },
-		"来源渠道", 14, func(r *ExportRecord, _ *time.Location) string { return r.MediaName }},
-	{"doctorId", "doctor_id", "doctor_id", FieldDoctorID, func(p *Patient) *string { return optionalID(p.DoctorID) },
-		func(p *Patient, f *PatientFields) { p.DoctorID = f.DoctorID },
-		"医生", 13, func(r *ExportRecord, _ *time.Location) string { return r.DoctorName }},
-	{"advisoryWay", "advisory_way", "advisory_way", FieldAdvisoryWay, func(p *Patient) *string { return p.AdvisoryWay },
-		func(p *Patient, f *PatientFields) { p.AdvisoryWay = f.AdvisoryWay },
-		"咨询方式", 15, nil},
-	{"advisoryContent", "advisory_content", "advisory_content", FieldAdvisoryContent, func(p *Patient) *string { return p.AdvisoryContent },
-		func(p *Patient, f *PatientFields) { p.AdvisoryContent = f.AdvisoryContent },
-		"咨询内容", 16, nil},
-	{"area", "area", "area", FieldArea, func(p *Patient) *string { return p.Area },
-		func(p *Patient, f *PatientFields) { p.Area = f.Area },
-		"地区", 7, nil},
-	{"remarks", "remarks", "remarks", FieldRemarks, func(p *Patient) *string { return p.Remarks },
-		func(p *Patient, f *PatientFields) { p.Remarks = f.Remarks },
-		"备注", 17, nil},
+var patientFields = numbered([]PatientField{
+	textField("name", func(p *Patient) *string { return &p.Name }, 30, false,
+		exportColumn{"姓名", 1, nil}),
+	field("sex", func(p *Patient) *int8 { return &p.Sex },
+		exportColumn{"性别", 2, nil}),
+	phoneField(field("tel", func(p *Patient) **string { return &p.Tel },
+		exportColumn{"电话", 4, func(r *ExportRecord, _ *time.Location) string { return orEmpty(r.Tel) }})), // masked as the list masks it
+	field("age", func(p *Patient) **int16 { return &p.Age },
+		exportColumn{"年龄", 3, nil}),
+	textField("wechat", func(p *Patient) **string { return &p.Wechat }, 64, false,
+		exportColumn{"微信", 5, nil}),
+	field("qq", func(p *Patient) **string { return &p.QQ },
+		exportColumn{"QQ", 6, nil}),
+	field("add_time", func(p *Patient) *int64 { return &p.AddTime },
+		exportColumn{"登记时间", 8, func(r *ExportRecord, loc *time.Location) string { return localTime(&r.AddTime, loc) }}),
+	field("order_time", func(p *Patient) **int64 { return &p.OrderTime },
+		exportColumn{"预约时间", 9, func(r *ExportRecord, loc *time.Location) string { return localTime(r.OrderTime, loc) }}),
+	field("reach_time", func(p *Patient) **int64 { return &p.ReachTime },
+		exportColumn{"到诊时间", 10, func(r *ExportRecord, loc *time.Location) string { return localTime(r.ReachTime, loc) }}),
+	field("disease_id", func(p *Patient) **uint64 { return &p.DiseaseID },
+		exportColumn{"病种", 12, func(r *ExportRecord, _ *time.Location) string { return r.DiseaseName }}),
+	readOnly(field("author_id", func(p *Patient) *uint64 { return &p.AuthorID },
+		exportColumn{"登记人", 18, func(r *ExportRecord, _ *time.Location) string { return r.AuthorName }})),
+	field("state", func(p *Patient) *int8 { return &p.State },
+		exportColumn{"状态", 11, func(r *ExportRecord, _ *time.Location) string { return r.StateName }}),
+	field("media_from_id", func(p *Patient) **uint64 { return &p.MediaFromID },
+		exportColumn{"来源渠道", 14, func(r *ExportRecord, _ *time.Location) string { return r.MediaName }}),
+	field("doctor_id", func(p *Patient) **uint64 { return &p.DoctorID },
+		exportColumn{"医生", 13, func(r *ExportRecord, _ *time.Location) string { return r.DoctorName }}),
+	textField("advisory_way", func(p *Patient) **string { return &p.AdvisoryWay }, 32, false,
+		exportColumn{"咨询方式", 15, nil}),
+	textField("advisory_content", func(p *Patient) **string { return &p.AdvisoryContent }, 5000, true,
+		exportColumn{"咨询内容", 16, nil}),
+	textField("area", func(p *Patient) **string { return &p.Area }, 64, false,
+		exportColumn{"地区", 7, nil}),
+	textField("remarks", func(p *Patient) **string { return &p.Remarks }, 2000, true,
+		exportColumn{"备注", 17, nil}),
+})
+
+// phoneField keeps the number's digits with it and masks it for viewers
+// who may not see it whole.
+func phoneField(f PatientField) PatientField {
+	f.assign = func(dst, src *Patient) { dst.setTel(src.Tel) }
+	f.shown = func(p *Patient, v Viewer) *string { return p.TelFor(v) }
+	return f
+}
+
+func readOnly(f PatientField) PatientField {
+	f.Writable, f.assign = false, nil
+	return f
+}
+
+// numbered gives each writable field its bit, in the table's order.
+func numbered(fields []PatientField) []PatientField {
+	next := PatientFieldSet(1)
+	for i := range fields {
+		if fields[i].Writable {
+			fields[i].Bit, next = next, next<<1
+		}
+	}
+	return fields
+}
+
+// PatientFieldSet marks which fields of a write are sent; the others stay
+// as they are.
+type PatientFieldSet uint32
+
+// AllPatientFields are the bits of every writable field.
+var AllPatientFields = allBits()
+
+func allBits() PatientFieldSet {
+	var all PatientFieldSet
+	for _, f := range patientFields {
+		all |= f.Bit
+	}
+	return all
 }
 
 // PatientFieldTable lists the patient's fields, in the contract's order.
 func PatientFieldTable() []PatientField { return patientFields }
 
-// PatientFieldBit is the bit of the field written by param (0: none).
-func PatientFieldBit(param string) PatientFieldSet {
-	for _, f := range patientFields {
-		if f.Param == param {
-			return f.Bit
-		}
+// Target is the field in p, as a pointer (a *string, **int64, …): what the
+// binder writes into.
+func (f PatientField) Target(p *Patient) any { return f.ref(p) }
+
+// ShownTarget is Target, or for a field masked for some viewers (the
+// phone number) a pointer to its value as v may see it.
+func (f *PatientField) ShownTarget(p *Patient, v Viewer) any {
+	if f.shown != nil {
+		shown := f.shown(p, v)
+		return &shown
 	}
-	return 0
+	return f.ref(p)
 }
 
 // FieldValue is a patient field's value under its contract name: a string
@@ -106,22 +206,46 @@ type FieldValue struct {
 }
 
 // ContractValues are p's fields as the contract presents them, in order;
-// history compares and stores these.
-func (p Patient) ContractValues() []FieldValue {
+// history compares and stores these, the presenter shows them.
+func (p *Patient) ContractValues() []FieldValue {
 	out := make([]FieldValue, len(patientFields))
 	for i, f := range patientFields {
-		out[i] = FieldValue{f.Name, f.value(&p)}
+		out[i] = FieldValue{f.Name, f.value(p)}
 	}
 	return out
 }
 
-// apply copies the fields in set from f.
-func (p *Patient) apply(f PatientFields, set PatientFieldSet) {
+// apply copies the fields in set from in.
+func (p *Patient) apply(in *Patient, set PatientFieldSet) {
 	for _, field := range patientFields {
 		if set&field.Bit != 0 {
-			field.assign(p, &f)
+			field.assign(p, in)
 		}
 	}
+}
+
+// listedSelect reads a listed patient: the id, the phone digits (the
+// masking needs them) and every field of the table, in the order
+// listedTargets scans them.
+var listedSelect = listedColumns()
+
+func listedColumns(extra ...clause.Column) clause.Select {
+	columns := []clause.Column{{Table: "patients", Name: "id"}, {Table: "patients", Name: "tel_digits"}}
+	for _, f := range patientFields {
+		columns = append(columns, clause.Column{Table: "patients", Name: f.Column})
+	}
+	return clause.Select{Columns: append(columns, extra...)}
+}
+
+// listedTargets are the scan targets of a listedSelect row into p, then
+// the extra columns'.
+func listedTargets(p *Patient, extra ...any) []any {
+	targets := make([]any, 0, len(patientFields)+2+len(extra))
+	targets = append(targets, &p.ID, &p.TelDigits)
+	for _, f := range patientFields {
+		targets = append(targets, f.ref(p))
+	}
+	return append(targets, extra...)
 }
 
 func text(s string) *string { return &s }

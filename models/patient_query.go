@@ -3,7 +3,6 @@ package models
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"math"
 	"slices"
 	"unicode/utf8"
@@ -270,23 +269,9 @@ func (q poolQuery) total() (int64, error) {
 	return n, err
 }
 
-// listedColumns are the columns a listed patient is read with, by
-// scanListed: reflection per row would cost more than the rest of a page.
-const listedColumns = "patients.id, patients.name, patients.sex, patients.age, patients.tel, patients.tel_digits, " +
-	"patients.wechat, patients.qq, patients.add_time, patients.order_time, patients.reach_time, patients.disease_id, " +
-	"patients.author_id, patients.state, patients.media_from_id, patients.doctor_id, patients.advisory_way, " +
-	"patients.advisory_content, patients.area, patients.remarks"
-
-// scanListed reads a row of listedColumns, and then the extra columns.
-func scanListed(rows *sql.Rows, p *Patient, extra ...any) error {
-	return rows.Scan(append([]any{&p.ID, &p.Name, &p.Sex, &p.Age, &p.Tel, &p.TelDigits, &p.Wechat, &p.QQ, &p.AddTime,
-		&p.OrderTime, &p.ReachTime, &p.DiseaseID, &p.AuthorID, &p.State, &p.MediaFromID, &p.DoctorID,
-		&p.AdvisoryWay, &p.AdvisoryContent, &p.Area, &p.Remarks}, extra...)...)
-}
-
 // listed runs query with the listed columns.
 func listed(query *gorm.DB) ([]Patient, error) {
-	rows, err := query.Clauses(clause.Select{Expression: clause.Expr{SQL: listedColumns}}).Rows()
+	rows, err := query.Clauses(listedSelect).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +279,7 @@ func listed(query *gorm.DB) ([]Patient, error) {
 	out := []Patient{}
 	for rows.Next() {
 		var p Patient
-		if err := scanListed(rows, &p); err != nil {
+		if err := rows.Scan(listedTargets(&p)...); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -430,7 +415,7 @@ func (q poolQuery) firstPage(page PatientPage) ([]Patient, int64, error) {
 		Joins("JOIN patient_counts counted ON counted.deleted = ? AND counted.author_id = ? AND counted.state = ? "+
 			"AND counted.span = ? AND counted.bucket = 0", q.f.Deleted, author, state, spanAll).
 		Joins("JOIN patient_count_seal seal ON seal.id = 1").
-		Clauses(clause.Select{Expression: clause.Expr{SQL: listedColumns + ", counted.n, seal.counted_before"}}).
+		Clauses(listedColumns(clause.Column{Table: "counted", Name: "n"}, clause.Column{Table: "seal", Name: "counted_before"})).
 		Order(page.Sort.orderBy(page.Desc)).Limit(page.PerPage).Rows()
 	if err != nil {
 		return nil, 0, err
@@ -440,7 +425,7 @@ func (q poolQuery) firstPage(page PatientPage) ([]Patient, int64, error) {
 	var counted, seal, uncounted int64
 	for rows.Next() {
 		var p Patient
-		if err := scanListed(rows, &p, &counted, &seal); err != nil {
+		if err := rows.Scan(listedTargets(&p, &counted, &seal)...); err != nil {
 			return nil, 0, err
 		}
 		if p.AddTime >= seal {

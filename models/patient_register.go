@@ -47,7 +47,7 @@ func NewRegistrar(db *gorm.DB, timeout time.Duration) *Registrar {
 type registration struct {
 	ctx      context.Context // the request's: once it is done, nothing is written
 	v        Viewer
-	in       PatientFields
+	in       Patient // its writable fields
 	authorID *uint64
 	now      time.Time
 
@@ -63,7 +63,7 @@ type registration struct {
 // block registration: the consultant decides. Duplicates are looked up
 // across the whole pool (only their ids are returned), since "someone
 // already registered this person" is exactly what must be seen.
-func (r *Registrar) Register(ctx context.Context, v Viewer, in PatientFields, authorID *uint64, now time.Time) (Patient, []uint64, error) {
+func (r *Registrar) Register(ctx context.Context, v Viewer, in Patient, authorID *uint64, now time.Time) (Patient, []uint64, error) {
 	reg := &registration{ctx: ctx, v: v, in: in, authorID: authorID, now: now, done: make(chan struct{})}
 	r.mu.Lock()
 	r.queue = append(r.queue, reg)
@@ -152,7 +152,7 @@ func writeRegistrationBatch(tx *gorm.DB, batch []*registration) error {
 	for _, reg := range batch {
 		reg.err = nil
 		reg.patient = Patient{AuthorID: reg.v.UserID}
-		reg.patient.apply(reg.in, AllPatientFields)
+		reg.patient.apply(&reg.in, AllPatientFields)
 		if reg.err = checkRegistration(tx, reg, dictionaries); reg.err == nil {
 			accepted = append(accepted, reg)
 		}
