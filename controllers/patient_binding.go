@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"net/url"
 	"regexp"
 
 	"github.com/gin-gonic/gin"
@@ -50,6 +51,16 @@ var patientRules = map[string]struct {
 	}},
 	"tel": {false, func(b *binder, f models.PatientField, p *models.Patient) { p.Tel = b.optionalMatch(validTel, f.Column) }},
 	"qq":  {false, func(b *binder, f models.PatientField, p *models.Patient) { p.QQ = b.optionalMatch(validQQ, f.Column) }},
+	"landing_page": {false, func(b *binder, f models.PatientField, p *models.Patient) {
+		p.LandingPage = b.optionalMatch(func(s string) bool { return ruleOf(f).allows(s) && validWebAddress(s) }, f.Column)
+	}},
+}
+
+// validWebAddress is an absolute http or https URL with a host, as an ad
+// platform reports a landing page.
+func validWebAddress(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func ruleOf(f models.PatientField) textRule {
@@ -197,6 +208,8 @@ func bindPatientFilter(b *binder) models.PatientFilter {
 	f.AddTime = models.TimeRange{From: b.optionalTime("add_time_from"), To: b.optionalTime("add_time_to")}
 	f.OrderTime = models.TimeRange{From: b.optionalTime("order_time_from"), To: b.optionalTime("order_time_to")}
 	f.ReachTime = models.TimeRange{From: b.optionalTime("reach_time_from"), To: b.optionalTime("reach_time_to")}
+	f.Keyword = b.optionalText(ruleOf(fieldNamed("keyword")), "keyword")
+	f.LandingPage = b.optionalText(ruleOf(fieldNamed("landing_page")), "landing_page")
 	if search := b.optionalText(textRule{maxRunes: maxQueryRunes}, "q"); search != nil {
 		f.Q = *search
 	}

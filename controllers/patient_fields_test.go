@@ -22,9 +22,11 @@ func TestPresenterAgreesWithTheFieldTable(t *testing.T) {
 	order, reach := int64(1_700_000_100), int64(1_700_000_200)
 	doctor, media, disease := uint64(3), uint64(4), uint64(5)
 	way, content, area, remarks := "电话", "咨询", "温州", "备注"
+	keyword, page := "温州 医院", "https://example.com/a?b=1"
 	full := models.Patient{ID: 9, Name: "张三", Sex: 1, Age: &age, Tel: &tel, Wechat: &wechat, QQ: &qq, AddTime: 1_700_000_000,
 		OrderTime: &order, ReachTime: &reach, DiseaseID: &disease, AuthorID: 2, State: 2, MediaFromID: &media, DoctorID: &doctor,
-		AdvisoryWay: &way, AdvisoryContent: &content, Area: &area, Remarks: &remarks}
+		AdvisoryWay: &way, AdvisoryContent: &content, Area: &area, Remarks: &remarks,
+		Keyword: &keyword, LandingPage: &page}
 	viewer := models.Viewer{UserID: 2, Permissions: models.NewPermissionSet(models.PermPatientFullPhone)}
 	for _, p := range []models.Patient{full, {ID: 10, Name: "李四", AddTime: 1, AuthorID: 2}} {
 		raw, err := json.Marshal(presentPatient(p, viewer))
@@ -58,7 +60,8 @@ func TestBinderCoversTheFieldTable(t *testing.T) {
 	samples := map[string]string{"name": "张三", "sex": "1", "tel": "13511112222", "age": "30", "wechat": "wx_1",
 		"qq": "12345", "add_time": "1700000000", "order_time": "1700000100", "reach_time": "1700000200",
 		"disease_id": "5", "state": "2", "media_from_id": "4", "doctor_id": "3", "advisory_way": "电话",
-		"advisory_content": "咨询", "area": "温州", "remarks": "备注"}
+		"advisory_content": "咨询", "area": "温州", "remarks": "备注",
+		"keyword": "温州 医院", "landing_page": "https://example.com/a?b=1"}
 	var all models.PatientFieldSet
 	for _, f := range models.PatientFieldTable() {
 		if f.Bit == 0 {

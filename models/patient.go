@@ -36,6 +36,8 @@ type Patient struct {
 	AdvisoryContent *string
 	Area            *string
 	Remarks         *string
+	Keyword         *string // the search keyword the lead came by
+	LandingPage     *string // the URL of the page it arrived on
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DeletedAt       gorm.DeletedAt

@@ -140,6 +140,10 @@ var patientFields = numbered([]PatientField{
 		exportColumn{"地区", 7, nil}),
 	textField("remarks", func(p *Patient) **string { return &p.Remarks }, 2000, true,
 		exportColumn{"备注", 17, nil}),
+	textField("keyword", func(p *Patient) **string { return &p.Keyword }, 100, false,
+		exportColumn{"关键词", 19, nil}),
+	textField("landing_page", func(p *Patient) **string { return &p.LandingPage }, 500, false,
+		exportColumn{"页面URL", 20, nil}),
 })
 
 // phoneField keeps the number's digits with it and masks it for viewers

@@ -33,21 +33,54 @@ type PatientFilter struct {
 	AddTime     TimeRange
 	OrderTime   TimeRange
 	ReachTime   TimeRange
+	Keyword     *string // exactly
+	LandingPage *string // its beginning
 	Q           string
 	Deleted     bool // the recycle bin instead of the pool; needs patient.restore
+}
+
+// filterKinds are kinds of filter a PatientFilter sets, besides the author
+// and the bin.
+type filterKinds uint8
+
+const (
+	byState filterKinds = 1 << iota
+	byAddTime
+	byDictionary
+	byOtherTime
+	byMarketing
+	bySearch
+)
+
+// narrowing is what f filters by besides the author and the bin. The fast
+// paths (counted, facet, byTerms) name the kinds they can answer, so a new
+// filter leaves them until it is taught to them.
+func (f PatientFilter) narrowing() filterKinds {
+	var kinds filterKinds
+	set := func(kind filterKinds, on bool) {
+		if on {
+			kinds |= kind
+		}
+	}
+	set(byState, f.State != nil)
+	set(byAddTime, f.AddTime.set())
+	set(byDictionary, f.DoctorID != nil || f.DiseaseID != nil || f.MediaFromID != nil)
+	set(byOtherTime, f.OrderTime.set() || f.ReachTime.set())
+	set(byMarketing, f.Keyword != nil || f.LandingPage != nil)
+	set(bySearch, f.Q != "")
+	return kinds
 }
 
 // counted reports whether patient_counts can answer f: only the author,
 // the state, the bin and add_time narrow it.
 func (f PatientFilter) counted() bool {
-	return f.Q == "" && f.DoctorID == nil && f.DiseaseID == nil && f.MediaFromID == nil &&
-		!f.OrderTime.set() && !f.ReachTime.set()
+	return f.narrowing()&^(byState|byAddTime) == 0
 }
 
 // facet is the one dictionary filter of f when nothing but the author and
 // the bin narrows it further: patient_facets then holds its total.
 func (f PatientFilter) facet() (facet int8, value uint64, ok bool) {
-	if f.Q != "" || f.State != nil || f.AddTime.set() || f.OrderTime.set() || f.ReachTime.set() {
+	if f.narrowing() != byDictionary {
 		return 0, 0, false
 	}
 	n := 0
@@ -246,6 +279,12 @@ func (q poolQuery) patients() *gorm.DB {
 		if r.To != nil {
 			db = db.Where(clause.Lte{Column: column, Value: *r.To})
 		}
+	}
+	if f.Keyword != nil {
+		db = db.Where(clause.Eq{Column: clause.Column{Table: "patients", Name: "keyword"}, Value: *f.Keyword})
+	}
+	if f.LandingPage != nil {
+		db = db.Where(like("patients.landing_page", escapeLike(*f.LandingPage)+"%"))
 	}
 	if q.search != nil {
 		db = q.search.join(db)
@@ -699,10 +738,7 @@ func seekSlot(buckets []slotCount, offset int64, desc bool) (bucket, before int6
 // default order with no filter but the author: patient_terms then holds
 // the page in order.
 func (q poolQuery) byTerms(page PatientPage) bool {
-	f := q.f
-	return q.search != nil && q.search.nameOnly && page.Sort == "add_time" && f.State == nil &&
-		f.DoctorID == nil && f.DiseaseID == nil && f.MediaFromID == nil &&
-		!f.AddTime.set() && !f.OrderTime.set() && !f.ReachTime.set()
+	return q.search != nil && q.search.nameOnly && page.Sort == "add_time" && q.f.narrowing() == bySearch
 }
 
 // terms is the term's rows of the viewer's patients, in or out of the bin;

@@ -46,6 +46,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0011_legacy_import", Migrate: prepareLegacyImport},
 		{ID: "0012_patient_pool_indexes", Migrate: patientPoolIndexes},
 		{ID: "0013_idempotency_keys", Migrate: createIdempotencyKeys},
+		{ID: "0014_marketing_fields", Migrate: addMarketingFields},
 	}
 }
 
