@@ -3,6 +3,7 @@ package controllers
 import (
 	"archive/zip"
 	"bufio"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -34,9 +35,10 @@ type ExportController struct {
 // Writes are given this long, renewed every flushEvery rows: an export of
 // a million rows takes longer than the server's write timeout.
 const (
-	exportWriteWindow = 2 * time.Minute
-	flushEvery        = 5000
-	xlsxMaxRows       = 1_048_576 // Excel's rows per sheet, the header included
+	exportWriteWindow  = 2 * time.Minute
+	flushEvery         = 5000
+	xlsxMaxRows        = 1_048_576 // Excel's rows per sheet, the header included
+	exportAuditTimeout = 5 * time.Second
 )
 
 // Export is GET /patient/export: format (csv|xlsx, default csv), and the
@@ -62,21 +64,34 @@ func (ec ExportController) Export(c *gin.Context) {
 	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
 	stamp := ec.Now().In(ec.Location).Format("20060102_150405") + "." + format
 	name := downloadName{utf8: "患者导出_" + stamp, ascii: "patients_" + stamp}
-	if format == "csv" {
-		ec.writeCSV(c, rc, viewer, filter, order, name)
-	} else {
-		ec.writeXLSX(c, rc, viewer, filter, order, name)
+	write := ec.writeCSV
+	if format == "xlsx" {
+		write = ec.writeXLSX
+	}
+	started, rows, err := write(c, rc, viewer, filter, order, name)
+	if started {
+		ec.audit(c, viewer, models.ExportAudit{Format: format, Filter: filter, Page: order, Rows: rows, Complete: err == nil})
+	}
+	ec.finish(c, started, rows, err)
+}
+
+// audit logs an export that sent something, complete or not; the client
+// may be gone, so the entry is written on a context of its own.
+func (ec ExportController) audit(c *gin.Context, v models.Viewer, a models.ExportAudit) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), exportAuditTimeout)
+	defer cancel()
+	if err := models.RecordExport(ctx, ec.DB, v, a, ec.Now()); err != nil {
+		ec.Log.Error("export not logged", "request_id", middleware.RequestID(c), "rows", a.Rows, "error", err.Error())
 	}
 }
 
 func (ec ExportController) values(r models.ExportRecord) []string { return r.Cells(ec.Location) }
 
-func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) {
-	started := false
+// writeCSV and writeXLSX send the file; started: its first byte went out.
+func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) (started bool, rows int, err error) {
 	var out *bufio.Writer
 	var w *csv.Writer
-	rows := 0
-	err := models.ExportPatients(c.Request.Context(), ec.DB, v, f, order, func(r models.ExportRecord) error {
+	err = models.ExportPatients(c.Request.Context(), ec.DB, v, f, order, func(r models.ExportRecord) error {
 		if !started {
 			started = true
 			ec.startDownload(c, "text/csv; charset=utf-8", name)
@@ -110,7 +125,7 @@ func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController,
 	if err == nil {
 		err = flushExport(w, out, rc)
 	}
-	ec.finish(c, started, rows, err)
+	return started, rows, err
 }
 
 func flushExport(w *csv.Writer, out *bufio.Writer, rc *http.ResponseController) error {
@@ -138,7 +153,7 @@ func defuseFormula(s string) string {
 // writeXLSX builds the workbook with excelize's stream writer, which
 // spills rows to a temporary file, then sends it: a zip is only complete
 // at its end. Cells are written as strings, never formulas.
-func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) {
+func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) (started bool, rows int, err error) {
 	book := excelize.NewFile()
 	defer book.Close()
 	sheets := 0
@@ -162,8 +177,7 @@ func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController
 		row = 1
 		return sw.SetRow("A1", toCells(models.ExportHeader()))
 	}
-	err := newSheet()
-	rows := 0
+	err = newSheet()
 	if err == nil {
 		err = models.ExportPatients(c.Request.Context(), ec.DB, v, f, order, func(r models.ExportRecord) error {
 			if row == xlsxMaxRows {
@@ -189,8 +203,7 @@ func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController
 		err = sw.Flush()
 	}
 	if err != nil {
-		ec.finish(c, false, rows, err)
-		return
+		return false, rows, err
 	}
 	ec.startDownload(c, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
 	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
@@ -200,7 +213,7 @@ func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController
 	book.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		return zip.NewWriter(&deadlineWriter{w: c.Writer, rc: rc})
 	})
-	ec.finish(c, true, rows, book.Write(io.Discard))
+	return true, rows, book.Write(io.Discard)
 }
 
 // deadlineWriter renews the write deadline as a large body goes out.

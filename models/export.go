@@ -2,10 +2,12 @@ package models
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 
 	"crm/apierr"
+	"crm/internal/searchkey"
 )
 
 // ExportRecord is a patient with the names its ids stand for, and its phone
@@ -101,4 +103,70 @@ func loadExportNames(db *gorm.DB) (exportNames, error) {
 		n.users[u.ID] = displayName(u)
 	}
 	return n, nil
+}
+
+// ExportAudit is what the operation log keeps of an export: personal data
+// leaving the system leaves a trace of who took which patients.
+type ExportAudit struct {
+	Format   string
+	Filter   PatientFilter
+	Page     PatientPage
+	Rows     int
+	Complete bool // false: broken off after some rows went out
+}
+
+// RecordExport logs an export that sent rows (or began to).
+func RecordExport(ctx context.Context, db *gorm.DB, v Viewer, a ExportAudit, now time.Time) error {
+	order := "asc"
+	if a.Page.Desc {
+		order = "desc"
+	}
+	sort := a.Page.Sort
+	if sort == "" {
+		sort = DefaultPatientSort
+	}
+	summary := map[string]any{"format": a.Format, "rows": a.Rows, "complete": a.Complete,
+		"filter": a.Filter.summary(), "sort_by": string(sort), "order": order}
+	return recordOp(db.WithContext(ctx), v, OpPatientExport, TargetPatient, 0, summary, now)
+}
+
+// summary is f as the parameters that set it; a search that is a number is
+// masked as phone numbers are in the log.
+func (f PatientFilter) summary() map[string]any {
+	out := map[string]any{}
+	put := func(name string, set bool, value any) {
+		if set {
+			out[name] = value
+		}
+	}
+	put("state", f.State != nil, deref(f.State))
+	put("author_id", f.AuthorID != nil, deref(f.AuthorID))
+	put("doctor_id", f.DoctorID != nil, deref(f.DoctorID))
+	put("disease_id", f.DiseaseID != nil, deref(f.DiseaseID))
+	put("media_from_id", f.MediaFromID != nil, deref(f.MediaFromID))
+	for _, r := range []struct {
+		name string
+		TimeRange
+	}{{"add_time", f.AddTime}, {"order_time", f.OrderTime}, {"reach_time", f.ReachTime}} {
+		put(r.name+"_from", r.From != nil, deref(r.From))
+		put(r.name+"_to", r.To != nil, deref(r.To))
+	}
+	put("keyword", f.Keyword != nil, deref(f.Keyword))
+	put("landing_page", f.LandingPage != nil, deref(f.LandingPage))
+	if f.Q != "" {
+		q := f.Q
+		if searchkey.IsNumber(q) {
+			q = MaskPhone(searchkey.Digits(q))
+		}
+		out["q"] = q
+	}
+	return out
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

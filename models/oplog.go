@@ -38,6 +38,7 @@ const (
 	OpPatientDelete  = "patient.delete"
 	OpPatientRestore = "patient.restore"
 	OpPatientPurge   = "patient.purge"
+	OpPatientExport  = "patient.export"
 	OpUserCreate     = "user.create"
 	OpUserUpdate     = "user.update"
 	OpUserPassword   = "user.password_reset"

@@ -3,6 +3,8 @@ package tests
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -146,6 +148,38 @@ func TestExportXLSX(t *testing.T) {
 		}
 		if n, _ := strconv.Atoi(rows[1][0]); n != 6 {
 			t.Errorf("first row %v", rows[1])
+		}
+	})
+}
+
+// Every export leaves an operation-log entry: who, which filter and sort,
+// the format and how many rows; a searched number is masked as phone
+// numbers are in the log. A refused export leaves none.
+func TestExportIsAudited(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		e.clock.Set(time.Date(2026, 11, 24, 15, 30, 5, 0, shanghai))
+		d := newReportData(t, e, shanghai)
+		m := d.manager.token
+		e.call(t, "GET", api+"/patient/export/", query("token", m))
+		e.call(t, "GET", api+"/patient/export/", query("token", m, "format", "xlsx", "state", "2", "keyword", "男科",
+			"sort_by", "orderTime", "order", "asc", "add_time_from", "1700000000"))
+		e.call(t, "GET", api+"/patient/export/", query("token", m, "q", "135 1234 6666"))
+		e.call(t, "GET", api+"/patient/export/", query("token", m, "format", "pdf")) // 40035
+		e.call(t, "GET", api+"/patient/export/", query("token", d.alice.token))      // 48001 for a consultant
+		var lines []string
+		for _, en := range readLog(t, e, e.admin(t).token, "action", "patient.export") {
+			summary, _ := json.Marshal(en.Summary)
+			lines = append(lines, fmt.Sprintf("%s %s %s/%s %s", *en.UserID, en.Username, en.TargetType, en.TargetID, summary))
+		}
+		who := fmt.Sprintf("%d %s patient/", d.manager.id, d.manager.username)
+		want := []string{
+			who + ` {"complete":true,"filter":{"q":"135****6666"},"format":"csv","order":"desc","rows":0,"sort_by":"add_time"}`,
+			who + ` {"complete":true,"filter":{"add_time_from":1700000000,"keyword":"男科","state":2},"format":"xlsx","order":"asc","rows":0,"sort_by":"order_time"}`,
+			who + ` {"complete":true,"filter":{},"format":"csv","order":"desc","rows":6,"sort_by":"add_time"}`,
+		}
+		if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+			t.Errorf("log:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 		}
 	})
 }
