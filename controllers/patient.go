@@ -222,3 +222,26 @@ func viewerAndID(c *gin.Context) (models.Viewer, uint64, error) {
 	id, err := pathID(c)
 	return viewer, id, err
 }
+
+type reassignedJSON struct {
+	Moved int `json:"moved"`
+}
+
+// Reassign is POST /patient/reassign: moves the listed patients (ids), or
+// those the list's filters select from one author (author_id), to
+// to_author_id.
+func (pc PatientController) Reassign(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	r, err := bindReassignment(c)
+	if err != nil {
+		return nil, err
+	}
+	moved, err := models.ReassignPatients(c.Request.Context(), pc.DB, viewer, r, pc.Now())
+	if err != nil {
+		return nil, err
+	}
+	return reassignedJSON{Moved: moved}, nil
+}

@@ -246,3 +246,16 @@ func bindDuplicateQuery(c *gin.Context) (models.DuplicateQuery, error) {
 	}
 	return q, b.err
 }
+
+// bindReassignment reads to_author_id and either ids or the list's
+// filters.
+func bindReassignment(c *gin.Context) (models.Reassignment, error) {
+	b := newBinder(c)
+	r := models.Reassignment{To: uint64(b.requiredInt(1, maxID, "to_author_id"))}
+	if b.sent("ids") {
+		r.IDs = b.idList("ids")
+	} else {
+		r.Filter = bindPatientFilter(b)
+	}
+	return r, b.err
+}

@@ -11,11 +11,12 @@ import (
 
 // History actions.
 const (
-	ActionCreate  = "create"
-	ActionUpdate  = "update"
-	ActionState   = "state" // an edit that changed the state (and maybe more)
-	ActionDelete  = "delete"
-	ActionRestore = "restore"
+	ActionCreate   = "create"
+	ActionUpdate   = "update"
+	ActionState    = "state" // an edit that changed the state (and maybe more)
+	ActionDelete   = "delete"
+	ActionRestore  = "restore"
+	ActionReassign = "reassign" // moved to another author by a bulk reassignment
 )
 
 // Change is one field of a patient going from one value to another, as the

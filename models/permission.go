@@ -23,6 +23,7 @@ const (
 	PermPatientRestore           Permission = "patient.restore"
 	PermPatientPurge             Permission = "patient.purge"
 	PermPatientRegisterForOthers Permission = "patient.register_for_others"
+	PermPatientReassign          Permission = "patient.reassign"
 
 	PermDictManage Permission = "dict.manage"
 	PermUserManage Permission = "user.manage"
@@ -54,6 +55,7 @@ func Permissions() []PermissionInfo {
 		{PermPatientRestore, "查看回收站并恢复患者"},
 		{PermPatientPurge, "彻底删除回收站中的患者"},
 		{PermPatientRegisterForOthers, "代他人登记患者、转移患者归属"},
+		{PermPatientReassign, "批量转移患者归属（如顾问离职）"},
 		{PermDictManage, "管理医生、病种科室、来源渠道、咨询方式"},
 		{PermUserManage, "管理人员（不能超出自己的权限）"},
 		{PermRoleManage, "管理角色及其权限和菜单"},

@@ -193,6 +193,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.GET("/patient", can(models.PermPatientList), h(patients.List)) // deleted=1 also needs patient.restore
 	user.POST("/patient", can(models.PermPatientCreate), idempotent(patients.Replay), h(patients.Create))
 	user.GET("/patient/duplicates", can(models.PermPatientList), h(patients.Duplicates))
+	user.POST("/patient/reassign", can(models.PermPatientReassign), h(patients.Reassign))
 	streaming.GET("/patient/export", can(models.PermPatientExport), export.Export) // a file, not JSON
 	user.GET("/patient/:id", can(models.PermPatientList), h(patients.Get))
 	user.PATCH("/patient/:id", can(models.PermPatientEdit), h(patients.Update))
