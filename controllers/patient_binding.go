@@ -208,6 +208,7 @@ func bindPatientFilter(b *binder) models.PatientFilter {
 	f.AddTime = models.TimeRange{From: b.optionalTime("add_time_from"), To: b.optionalTime("add_time_to")}
 	f.OrderTime = models.TimeRange{From: b.optionalTime("order_time_from"), To: b.optionalTime("order_time_to")}
 	f.ReachTime = models.TimeRange{From: b.optionalTime("reach_time_from"), To: b.optionalTime("reach_time_to")}
+	f.NextFollowupTime = models.TimeRange{From: b.optionalTime("next_followup_time_from"), To: b.optionalTime("next_followup_time_to")}
 	f.Keyword = b.optionalText(ruleOf(fieldNamed("keyword")), "keyword")
 	f.LandingPage = b.optionalText(ruleOf(fieldNamed("landing_page")), "landing_page")
 	if search := b.optionalText(textRule{maxRunes: maxQueryRunes}, "q"); search != nil {

@@ -144,12 +144,9 @@ func (f PatientFilter) summary() map[string]any {
 	put("doctor_id", f.DoctorID != nil, deref(f.DoctorID))
 	put("disease_id", f.DiseaseID != nil, deref(f.DiseaseID))
 	put("media_from_id", f.MediaFromID != nil, deref(f.MediaFromID))
-	for _, r := range []struct {
-		name string
-		TimeRange
-	}{{"add_time", f.AddTime}, {"order_time", f.OrderTime}, {"reach_time", f.ReachTime}} {
-		put(r.name+"_from", r.From != nil, deref(r.From))
-		put(r.name+"_to", r.To != nil, deref(r.To))
+	for _, r := range f.timeRanges() {
+		put(r.column+"_from", r.From != nil, deref(r.From))
+		put(r.column+"_to", r.To != nil, deref(r.To))
 	}
 	put("keyword", f.Keyword != nil, deref(f.Keyword))
 	put("landing_page", f.LandingPage != nil, deref(f.LandingPage))

@@ -40,6 +40,7 @@ const (
 	OpPatientPurge    = "patient.purge"
 	OpPatientExport   = "patient.export"
 	OpPatientReassign = "patient.reassign"
+	OpPatientFollowup = "patient.followup"
 	OpUserCreate      = "user.create"
 	OpUserUpdate      = "user.update"
 	OpUserPassword    = "user.password_reset"

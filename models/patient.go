@@ -38,9 +38,12 @@ type Patient struct {
 	Remarks         *string
 	Keyword         *string // the search keyword the lead came by
 	LandingPage     *string // the URL of the page it arrived on
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	DeletedAt       gorm.DeletedAt
+	// NextFollowupTime is when to follow the patient up next: the latest
+	// follow-up's next time, or set by an edit.
+	NextFollowupTime *int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	DeletedAt        gorm.DeletedAt
 }
 
 // Patient states.

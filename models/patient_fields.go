@@ -144,6 +144,8 @@ var patientFields = numbered([]PatientField{
 		exportColumn{"关键词", 19, nil}),
 	textField("landing_page", func(p *Patient) **string { return &p.LandingPage }, 500, false,
 		exportColumn{"页面URL", 20, nil}),
+	field("next_followup_time", func(p *Patient) **int64 { return &p.NextFollowupTime },
+		exportColumn{"下次回访", 21, func(r *ExportRecord, loc *time.Location) string { return localTime(r.NextFollowupTime, loc) }}),
 })
 
 // phoneField keeps the number's digits with it and masks it for viewers

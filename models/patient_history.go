@@ -17,6 +17,7 @@ const (
 	ActionDelete   = "delete"
 	ActionRestore  = "restore"
 	ActionReassign = "reassign" // moved to another author by a bulk reassignment
+	ActionFollowup = "followup" // a follow-up recorded (and the next time it set)
 )
 
 // Change is one field of a patient going from one value to another, as the

@@ -25,18 +25,32 @@ func (r TimeRange) set() bool { return r.From != nil || r.To != nil }
 // PatientFilter narrows the list. For the dictionary ids, a pointer to 0
 // asks for patients without one.
 type PatientFilter struct {
-	State       *int8
-	AuthorID    *uint64
-	DoctorID    *uint64
-	DiseaseID   *uint64
-	MediaFromID *uint64
-	AddTime     TimeRange
-	OrderTime   TimeRange
-	ReachTime   TimeRange
-	Keyword     *string // exactly
-	LandingPage *string // its beginning
-	Q           string
-	Deleted     bool // the recycle bin instead of the pool; needs patient.restore
+	State            *int8
+	AuthorID         *uint64
+	DoctorID         *uint64
+	DiseaseID        *uint64
+	MediaFromID      *uint64
+	AddTime          TimeRange
+	OrderTime        TimeRange
+	ReachTime        TimeRange
+	NextFollowupTime TimeRange
+	Keyword          *string // exactly
+	LandingPage      *string // its beginning
+	Q                string
+	Deleted          bool // the recycle bin instead of the pool; needs patient.restore
+}
+
+// columnRange is a filter's range of a time column.
+type columnRange struct {
+	column string
+	TimeRange
+}
+
+// timeRanges are f's ranges by column (a slice, not a map: the statement
+// text must not vary from call to call).
+func (f PatientFilter) timeRanges() []columnRange {
+	return []columnRange{{"add_time", f.AddTime}, {"order_time", f.OrderTime}, {"reach_time", f.ReachTime},
+		{"next_followup_time", f.NextFollowupTime}}
 }
 
 // filterKinds are kinds of filter a PatientFilter sets, besides the author
@@ -65,7 +79,7 @@ func (f PatientFilter) narrowing() filterKinds {
 	set(byState, f.State != nil)
 	set(byAddTime, f.AddTime.set())
 	set(byDictionary, f.DoctorID != nil || f.DiseaseID != nil || f.MediaFromID != nil)
-	set(byOtherTime, f.OrderTime.set() || f.ReachTime.set())
+	set(byOtherTime, f.OrderTime.set() || f.ReachTime.set() || f.NextFollowupTime.set())
 	set(byMarketing, f.Keyword != nil || f.LandingPage != nil)
 	set(bySearch, f.Q != "")
 	return kinds
@@ -100,11 +114,14 @@ func (f PatientFilter) facet() (facet int8, value uint64, ok bool) {
 // makes one from client input.
 type PatientSort string
 
-const DefaultPatientSort PatientSort = "add_time"
+const (
+	DefaultPatientSort PatientSort = "add_time"
+	NextFollowupSort   PatientSort = "next_followup_time" // the due lists'
+)
 
 // patientSortColumns is the sort whitelist.
 var patientSortColumns = []PatientSort{"id", "name", "sex", "age", "add_time", "order_time", "reach_time", "state",
-	"author_id", "doctor_id", "disease_id", "media_from_id"}
+	"author_id", "doctor_id", "disease_id", "media_from_id", "next_followup_time"}
 
 // PatientSortColumn maps a client's sort_by (snake_case or camelCase) to a
 // column. Anything else is refused: sort keys never reach SQL as text.
@@ -268,10 +285,7 @@ func (q poolQuery) patients() *gorm.DB {
 			db = db.Where(clause.Eq{Column: column, Value: *ref.id})
 		}
 	}
-	for _, r := range []struct {
-		column string
-		TimeRange
-	}{{"add_time", f.AddTime}, {"order_time", f.OrderTime}, {"reach_time", f.ReachTime}} {
+	for _, r := range f.timeRanges() {
 		column := clause.Column{Table: "patients", Name: r.column}
 		if r.From != nil {
 			db = db.Where(clause.Gte{Column: column, Value: *r.From})

@@ -142,6 +142,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	export := controllers.ExportController{DB: reads, Now: d.Clock, Location: clinic, Log: d.Log}
 	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB, d.Config.Database.RequestTimeout)}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
+	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Location: clinic}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
@@ -201,6 +202,11 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.POST("/patient/:id/restore", can(models.PermPatientRestore), h(patients.Restore))
 	user.DELETE("/patient/:id/purge", can(models.PermPatientPurge), h(patients.Purge))
 	user.GET("/patient/:id/history", can(models.PermPatientList), h(patients.History))
+	// Follow-ups: recording one is an edit of the patient (patient.edit_all
+	// for others', checked by the model).
+	user.POST("/patient/:id/followups", can(models.PermPatientEdit), idempotent(followups.Replay), h(followups.Create))
+	user.GET("/patient/:id/followups", can(models.PermPatientList), h(followups.List))
+	user.GET("/followup/due", can(models.PermPatientList), h(followups.Due))
 
 	// Dictionaries: all of them for the frontend's cache, then each one's
 	// administration.

@@ -18,7 +18,7 @@ func patientObject(fields map[string]any) map[string]any {
 	obj := map[string]any{}
 	for _, key := range []string{"id", "name", "sex", "tel", "age", "wechat", "qq", "addTime", "orderTime",
 		"reachTime", "diseaseId", "authorId", "state", "mediaFromId", "doctorId", "advisoryWay",
-		"advisoryContent", "area", "remarks", "keyword", "landingPage"} {
+		"advisoryContent", "area", "remarks", "keyword", "landingPage", "nextFollowupTime"} {
 		obj[key] = nil
 	}
 	obj["sex"] = "0"

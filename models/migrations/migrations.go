@@ -48,6 +48,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0013_idempotency_keys", Migrate: createIdempotencyKeys},
 		{ID: "0014_marketing_fields", Migrate: addMarketingFields},
 		{ID: "0015_reassign_permission", Migrate: grantReassign},
+		{ID: "0016_followups", Migrate: createFollowups},
 	}
 }
 

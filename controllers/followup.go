@@ -1,0 +1,153 @@
+package controllers
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"crm/middleware"
+	"crm/models"
+)
+
+// FollowupController records and lists follow-ups (回访/跟进) and the due
+// lists of the patients to follow up.
+type FollowupController struct {
+	DB       *gorm.DB
+	Now      func() time.Time
+	Location *time.Location // the clinic's: "today" of the due lists
+}
+
+const maxFollowupRunes = 2000
+
+type followupJSON struct {
+	ID        string  `json:"id"`
+	PatientID string  `json:"patientId"`
+	UserID    *string `json:"userId"`
+	Username  string  `json:"username"`
+	Way       string  `json:"way"`
+	Content   string  `json:"content"`
+	Time      string  `json:"time"`
+	NextTime  *string `json:"nextTime"`
+	CreatedAt string  `json:"createdAt"`
+}
+
+func presentFollowup(f models.Followup) followupJSON {
+	return followupJSON{
+		ID: strconv.FormatUint(f.ID, 10), PatientID: strconv.FormatUint(f.PatientID, 10), UserID: optionalID(f.UserID),
+		Username: f.Username, Way: f.Way, Content: f.Content, Time: strconv.FormatInt(f.Time, 10),
+		NextTime: optionalInt(f.NextTime), CreatedAt: strconv.FormatInt(f.CreatedAt.Unix(), 10),
+	}
+}
+
+type newFollowupJSON struct {
+	Followup followupJSON     `json:"followup"`
+	Patient  presentedPatient `json:"patient"`
+}
+
+func bindFollowup(c *gin.Context) (models.FollowupInput, error) {
+	b := newBinder(c)
+	var in models.FollowupInput
+	in.Way = b.requiredMatch(models.ValidFollowupWay, "way")
+	in.Content = b.requiredText(textRule{maxRunes: maxFollowupRunes, multiline: true}, "content")
+	in.Time = b.optionalTime("time")
+	in.NextTime = b.optionalTime("next_time")
+	return in, b.err
+}
+
+// Create is POST /patient/{id}/followups: way, content, time (default
+// now), next_time.
+func (fc FollowupController) Create(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	in, err := bindFollowup(c)
+	if err != nil {
+		return nil, err
+	}
+	f, p, err := models.AddFollowup(c.Request.Context(), fc.DB, viewer, id, in, fc.Now())
+	if err != nil {
+		return nil, err
+	}
+	return newFollowupJSON{Followup: presentFollowup(f), Patient: presentPatient(p, viewer)}, nil
+}
+
+// Replay answers a retried follow-up whose first answer was lost after it
+// committed.
+func (fc FollowupController) Replay(c *gin.Context, id uint64) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	f, err := models.FindFollowup(c.Request.Context(), fc.DB, viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := models.FindPatient(c.Request.Context(), fc.DB, viewer, f.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	return newFollowupJSON{Followup: presentFollowup(f), Patient: presentPatient(p, viewer)}, nil
+}
+
+type followupListJSON struct {
+	FollowupData []followupJSON `json:"followup_data"`
+	Count        int64          `json:"count"`
+	Page         int            `json:"page"`
+	PerPage      int            `json:"per_page"`
+}
+
+// List is GET /patient/{id}/followups, newest first.
+func (fc FollowupController) List(c *gin.Context) (any, error) {
+	viewer, id, err := viewerAndID(c)
+	if err != nil {
+		return nil, err
+	}
+	b := newBinder(c)
+	page, perPage := bindPage(b)
+	if b.err != nil {
+		return nil, b.err
+	}
+	rows, total, err := models.PatientFollowups(c.Request.Context(), fc.DB, viewer, id, page, perPage)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]followupJSON, len(rows))
+	for i, f := range rows {
+		out[i] = presentFollowup(f)
+	}
+	return followupListJSON{FollowupData: out, Count: total, Page: page, PerPage: perPage}, nil
+}
+
+// Due is GET /followup/due: the patients to follow up today (default),
+// overdue or upcoming, soonest first; a consultant's own, a manager's
+// across consultants (author_id narrows it), with the pool's paging.
+func (fc FollowupController) Due(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	b := newBinder(c)
+	due := models.DueToday
+	if d, ok := b.optionalChoice(models.DueLists, "due"); ok {
+		due = d
+	}
+	var filter models.PatientFilter
+	if author := b.optionalInt(1, maxID, "author_id"); author != nil {
+		id := uint64(*author)
+		filter.AuthorID = &id
+	}
+	page := models.PatientPage{Sort: models.NextFollowupSort}
+	page.Page, page.PerPage = bindPage(b)
+	if b.err != nil {
+		return nil, b.err
+	}
+	filter.NextFollowupTime = models.DueRange(due, fc.Now(), fc.Location)
+	rows, total, err := models.ListPatients(c.Request.Context(), fc.DB, viewer, filter, page)
+	if err != nil {
+		return nil, err
+	}
+	return patientListJSON{PatientData: presentPatients(rows, viewer), Count: total, Page: page.Page, PerPage: page.PerPage}, nil
+}
