@@ -41,6 +41,7 @@ const (
 	OpPatientExport   = "patient.export"
 	OpPatientReassign = "patient.reassign"
 	OpPatientFollowup = "patient.followup"
+	OpPatientVisit    = "patient.visit"
 	OpUserCreate      = "user.create"
 	OpUserUpdate      = "user.update"
 	OpUserPassword    = "user.password_reset"

@@ -41,6 +41,7 @@ type Patient struct {
 	// NextFollowupTime is when to follow the patient up next: the latest
 	// follow-up's next time, or set by an edit.
 	NextFollowupTime *int64
+	Revenue          int64 // the amounts of its visits, in fen
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	DeletedAt        gorm.DeletedAt
@@ -224,6 +225,9 @@ func UpdatePatient(ctx context.Context, db *gorm.DB, v Viewer, id uint64, in Pat
 			return err
 		}
 		if err := syncDerived(tx, seal, &before, &p); err != nil {
+			return err
+		}
+		if err := syncVisitAttribution(tx, before, p); err != nil {
 			return err
 		}
 		action, op := ActionUpdate, OpPatientUpdate

@@ -146,6 +146,8 @@ var patientFields = numbered([]PatientField{
 		exportColumn{"页面URL", 20, nil}),
 	field("next_followup_time", func(p *Patient) **int64 { return &p.NextFollowupTime },
 		exportColumn{"下次回访", 21, func(r *ExportRecord, loc *time.Location) string { return localTime(r.NextFollowupTime, loc) }}),
+	readOnly(field("revenue", func(p *Patient) *int64 { return &p.Revenue },
+		exportColumn{"消费金额(元)", 22, func(r *ExportRecord, _ *time.Location) string { return Yuan(r.Revenue) }})),
 })
 
 // phoneField keeps the number's digits with it and masks it for viewers

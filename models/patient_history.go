@@ -18,6 +18,7 @@ const (
 	ActionRestore  = "restore"
 	ActionReassign = "reassign" // moved to another author by a bulk reassignment
 	ActionFollowup = "followup" // a follow-up recorded (and the next time it set)
+	ActionVisit    = "visit"    // a visit booked or changed (and what it changed of the patient)
 )
 
 // Change is one field of a patient going from one value to another, as the
@@ -53,11 +54,14 @@ func diffPatients(before, after Patient) []Change {
 	return changes
 }
 
-// creationChanges lists the fields a new patient was given.
+// creationChanges lists the fields a new patient was given: those with a
+// value, but for the fields it cannot be given (revenue), which are listed
+// only when other than a blank patient's.
 func creationChanges(p Patient) []Change {
 	changes := []Change{}
-	for _, f := range p.ContractValues() {
-		if f.Value != nil {
+	blank := (&Patient{}).ContractValues()
+	for i, f := range p.ContractValues() {
+		if f.Value != nil && (patientFields[i].Writable || !sameValue(f.Value, blank[i].Value)) {
 			changes = append(changes, Change{Field: f.Name, To: f.Value})
 		}
 	}

@@ -126,6 +126,10 @@ func movePatients(tx *gorm.DB, v Viewer, seal int64, patients []Patient, r Reass
 		if err != nil {
 			return err
 		}
+		err = tx.Model(&Visit{}).Where(clause.IN{Column: "patient_id", Values: ids}).Update("author_id", r.To).Error
+		if err != nil {
+			return err
+		}
 	}
 	if err := deltas.apply(tx); err != nil {
 		return err

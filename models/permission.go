@@ -24,6 +24,7 @@ const (
 	PermPatientPurge             Permission = "patient.purge"
 	PermPatientRegisterForOthers Permission = "patient.register_for_others"
 	PermPatientReassign          Permission = "patient.reassign"
+	PermVisitCharge              Permission = "visit.charge"
 
 	PermDictManage Permission = "dict.manage"
 	PermUserManage Permission = "user.manage"
@@ -56,6 +57,7 @@ func Permissions() []PermissionInfo {
 		{PermPatientPurge, "彻底删除回收站中的患者"},
 		{PermPatientRegisterForOthers, "代他人登记患者、转移患者归属"},
 		{PermPatientReassign, "批量转移患者归属（如顾问离职）"},
+		{PermVisitCharge, "登记就诊金额"},
 		{PermDictManage, "管理医生、病种科室、来源渠道、咨询方式"},
 		{PermUserManage, "管理人员（不能超出自己的权限）"},
 		{PermRoleManage, "管理角色及其权限和菜单"},

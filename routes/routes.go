@@ -143,6 +143,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB, d.Config.Database.RequestTimeout)}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Location: clinic}
+	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
@@ -207,6 +208,12 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.POST("/patient/:id/followups", can(models.PermPatientEdit), idempotent(followups.Replay), h(followups.Create))
 	user.GET("/patient/:id/followups", can(models.PermPatientList), h(followups.List))
 	user.GET("/followup/due", can(models.PermPatientList), h(followups.Due))
+	// Visits: booking and recording one is an edit of the patient (the
+	// model checks patient.edit_all, patient.confirm_arrival for an arrival
+	// and visit.charge for an amount).
+	user.POST("/patient/:id/visits", can(models.PermPatientEdit), idempotent(visits.Replay), h(visits.Create))
+	user.GET("/patient/:id/visits", can(models.PermPatientList), h(visits.List))
+	user.PATCH("/visit/:id", can(models.PermPatientEdit), h(visits.Update))
 
 	// Dictionaries: all of them for the frontend's cache, then each one's
 	// administration.

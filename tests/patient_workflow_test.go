@@ -18,10 +18,11 @@ func patientObject(fields map[string]any) map[string]any {
 	obj := map[string]any{}
 	for _, key := range []string{"id", "name", "sex", "tel", "age", "wechat", "qq", "addTime", "orderTime",
 		"reachTime", "diseaseId", "authorId", "state", "mediaFromId", "doctorId", "advisoryWay",
-		"advisoryContent", "area", "remarks", "keyword", "landingPage", "nextFollowupTime"} {
+		"advisoryContent", "area", "remarks", "keyword", "landingPage", "nextFollowupTime", "revenue"} {
 		obj[key] = nil
 	}
 	obj["sex"] = "0"
+	obj["revenue"] = "0"
 	for k, v := range fields {
 		switch v := v.(type) {
 		case int:

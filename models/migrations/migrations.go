@@ -49,6 +49,8 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0014_marketing_fields", Migrate: addMarketingFields},
 		{ID: "0015_reassign_permission", Migrate: grantReassign},
 		{ID: "0016_followups", Migrate: createFollowups},
+		{ID: "0017_visits", Migrate: createVisits},
+		{ID: "0018_charge_permission", Migrate: grantCharging},
 	}
 }
 

@@ -1,0 +1,307 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"crm/apierr"
+)
+
+// Visit is one booking of a patient and, once it happened, its arrival:
+// order and reach time, doctor, disease, first visit (初诊) or return
+// (复诊), and the amount paid in fen. AuthorID and MediaFromID are its
+// patient's, kept in step, for the revenue report.
+type Visit struct {
+	ID          uint64
+	PatientID   uint64
+	AuthorID    uint64
+	MediaFromID *uint64 `gorm:"column:media_from_id"`
+	OrderTime   int64
+	ReachTime   *int64
+	DoctorID    *uint64
+	DiseaseID   *uint64
+	First       bool
+	Amount      int64 // fen
+	UserID      *uint64
+	Username    string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (Visit) TableName() string { return "patient_visits" }
+
+// MaxAmount bounds an amount: 100 million yuan, in fen.
+const MaxAmount = 10_000_000_000
+
+// VisitFieldSet marks the fields a visit write sends.
+type VisitFieldSet uint8
+
+const (
+	VisitOrderTime VisitFieldSet = 1 << iota
+	VisitReachTime
+	VisitDoctor
+	VisitDisease
+	VisitFirst
+	VisitAmount
+)
+
+// VisitInput is a visit as bound from a request; the fields in Set apply.
+type VisitInput struct {
+	OrderTime int64
+	ReachTime *int64
+	DoctorID  *uint64
+	DiseaseID *uint64
+	First     bool
+	Amount    int64
+	Set       VisitFieldSet
+}
+
+var ErrReachBeforeOrder = apierr.Invalid("reach_time")
+
+// AddVisit books a visit of a patient the viewer may edit (as an edit:
+// another's patient needs patient.edit_all). The patient follows: its
+// order time becomes this booking's, it is booked (1) unless it has
+// arrived, and a visit that has arrived makes it arrived (2, which needs
+// patient.confirm_arrival) with its first reach time kept; a patient
+// without a doctor or disease takes the visit's. First defaults to
+// whether the patient had no visit yet. An amount needs visit.charge.
+func AddVisit(ctx context.Context, db *gorm.DB, v Viewer, patientID uint64, in VisitInput, now time.Time) (Visit, Patient, error) {
+	var visit Visit
+	var p Patient
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := lockEditable(tx, v, patientID)
+		if err != nil {
+			return err
+		}
+		if in.Set&VisitFirst == 0 {
+			var earlier int64
+			if err := tx.Model(&Visit{}).Where(clause.Eq{Column: "patient_id", Value: before.ID}).Count(&earlier).Error; err != nil {
+				return err
+			}
+			in.First = earlier == 0
+		}
+		userID := v.UserID
+		visit = Visit{PatientID: before.ID, UserID: &userID, Username: v.Username, CreatedAt: now}
+		if err := visit.apply(tx, v, in, Visit{}); err != nil {
+			return err
+		}
+		visit.AuthorID, visit.MediaFromID, visit.UpdatedAt = before.AuthorID, before.MediaFromID, now
+		if err := tx.Create(&visit).Error; err != nil {
+			return err
+		}
+		if err := markIdempotencyCommitted(tx, ctx, visit.ID); err != nil {
+			return err
+		}
+		after := before
+		after.OrderTime = &visit.OrderTime
+		if after.State != StateArrived {
+			after.State = StateWaiting
+		}
+		p, err = followVisit(tx, v, before, after, nil, &visit, now)
+		return err
+	})
+	return visit, p, err
+}
+
+// UpdateVisit changes the fields in in.Set of a visit of a patient the
+// viewer may edit; the patient follows as for AddVisit (an arrival makes
+// it arrived; its order time follows the visit's if this is its latest
+// booking).
+func UpdateVisit(ctx context.Context, db *gorm.DB, v Viewer, visitID uint64, in VisitInput, now time.Time) (Visit, Patient, error) {
+	var visit Visit
+	var p Patient
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var old Visit
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: visitID}).Take(&old).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return apierr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		before, err := lockEditable(tx, v, old.PatientID)
+		if err != nil {
+			return err
+		}
+		visit = old
+		if err := visit.apply(tx, v, in, old); err != nil {
+			return err
+		}
+		if visit == old {
+			p = before
+			return nil
+		}
+		visit.UpdatedAt = now
+		// A map, not Save: GORM would stamp updated_at with its own clock.
+		err = tx.Model(&Visit{}).Where(clause.Eq{Column: "id", Value: visit.ID}).Updates(map[string]any{
+			"order_time": visit.OrderTime, "reach_time": visit.ReachTime, "doctor_id": visit.DoctorID,
+			"disease_id": visit.DiseaseID, "first": visit.First, "amount": visit.Amount, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+		after := before
+		if before.OrderTime != nil && *before.OrderTime == old.OrderTime {
+			after.OrderTime = &visit.OrderTime
+		}
+		p, err = followVisit(tx, v, before, after, &old, &visit, now)
+		return err
+	})
+	return visit, p, err
+}
+
+// lockEditable locks a patient the viewer may edit: visible (else 46001),
+// and its own or with patient.edit_all (else 48001).
+func lockEditable(tx *gorm.DB, v Viewer, patientID uint64) (Patient, error) {
+	p, err := lockPatient(tx, v, patientID, false)
+	if err != nil {
+		return p, err
+	}
+	if p.AuthorID != v.UserID && !v.Can(PermPatientEditAll) {
+		return p, apierr.ErrForbidden
+	}
+	return p, nil
+}
+
+// apply copies the sent fields of in onto the visit (old: what it was)
+// and checks them: the dictionaries, the times, who may charge.
+func (visit *Visit) apply(tx *gorm.DB, v Viewer, in VisitInput, old Visit) error {
+	if in.Set&VisitOrderTime != 0 {
+		visit.OrderTime = in.OrderTime
+	}
+	if in.Set&VisitReachTime != 0 {
+		visit.ReachTime = in.ReachTime
+	}
+	if in.Set&VisitDoctor != 0 {
+		visit.DoctorID = in.DoctorID
+	}
+	if in.Set&VisitDisease != 0 {
+		visit.DiseaseID = in.DiseaseID
+	}
+	if in.Set&VisitFirst != 0 || old.ID == 0 {
+		visit.First = in.First
+	}
+	if in.Set&VisitAmount != 0 {
+		if in.Amount != old.Amount && !v.Can(PermVisitCharge) {
+			return apierr.ErrForbidden
+		}
+		visit.Amount = in.Amount
+	}
+	if visit.ReachTime != nil && *visit.ReachTime < visit.OrderTime-maxEarlyArrival {
+		return ErrReachBeforeOrder
+	}
+	return checkPatientReferences(tx, Patient{DoctorID: old.DoctorID, DiseaseID: old.DiseaseID},
+		Patient{DoctorID: visit.DoctorID, DiseaseID: visit.DiseaseID})
+}
+
+// maxEarlyArrival: a patient may come in before the booked time, but not
+// days before it.
+const maxEarlyArrival = 24 * 60 * 60
+
+// followVisit brings the patient in step with a visit that went from old
+// (nil: new) to visit: arrival, first reach time, doctor and disease where
+// it has none, revenue; then writes it with its derived rows, history and
+// log as an edit would.
+func followVisit(tx *gorm.DB, v Viewer, before, after Patient, old, visit *Visit, now time.Time) (Patient, error) {
+	seal, err := writeSeal(tx)
+	if err != nil {
+		return after, err
+	}
+	if visit.ReachTime != nil && (old == nil || old.ReachTime == nil) {
+		if after.ReachTime == nil || *visit.ReachTime < *after.ReachTime {
+			after.ReachTime = visit.ReachTime
+		}
+		after.State = StateArrived
+	}
+	if after.DoctorID == nil {
+		after.DoctorID = visit.DoctorID
+	}
+	if after.DiseaseID == nil {
+		after.DiseaseID = visit.DiseaseID
+	}
+	after.Revenue += visit.Amount
+	if old != nil {
+		after.Revenue -= old.Amount
+	}
+	if err := applyStateRules(v, before, &after, now); err != nil {
+		return after, err
+	}
+	changes := diffPatients(before, after)
+	if len(changes) > 0 {
+		after.UpdatedAt = now
+		if err := tx.Omit("created_at").Save(&after).Error; err != nil {
+			return after, err
+		}
+		if err := syncDerived(tx, seal, &before, &after); err != nil {
+			return after, err
+		}
+	}
+	action := "created"
+	if old != nil {
+		action = "updated"
+	}
+	if err := recordHistory(tx, v, after.ID, ActionVisit, changes, now); err != nil {
+		return after, err
+	}
+	summary := map[string]any{"visit": visit.ID, "visit_" + action: true, "amount": visit.Amount}
+	return after, recordOp(tx, v, OpPatientVisit, TargetPatient, after.ID, summary, now)
+}
+
+// PatientVisits lists a visible patient's visits by order time.
+func PatientVisits(ctx context.Context, db *gorm.DB, v Viewer, patientID uint64) ([]Visit, error) {
+	db = db.WithContext(ctx)
+	p, err := findPatient(db, v, patientID, v.Can(PermPatientRestore))
+	if err != nil {
+		return nil, err
+	}
+	rows := []Visit{}
+	err = db.Where(clause.Eq{Column: "patient_id", Value: p.ID}).Order("order_time, id").Find(&rows).Error
+	return rows, err
+}
+
+// FindVisit is a visit of a patient the viewer sees.
+func FindVisit(ctx context.Context, db *gorm.DB, v Viewer, id uint64) (Visit, error) {
+	db = db.WithContext(ctx)
+	var visit Visit
+	err := db.Where(clause.Eq{Column: "id", Value: id}).Take(&visit).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return visit, apierr.ErrNotFound
+	}
+	if err != nil {
+		return visit, err
+	}
+	if _, err := findPatient(db, v, visit.PatientID, v.Can(PermPatientRestore)); err != nil {
+		return Visit{}, err
+	}
+	return visit, nil
+}
+
+// Yuan writes an amount in fen as yuan with two decimals.
+func Yuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, fen/100, fen%100)
+}
+
+// syncVisitAttribution keeps the visits of patients in step with their
+// author and media channel.
+func syncVisitAttribution(tx *gorm.DB, before, after Patient) error {
+	if before.AuthorID == after.AuthorID && sameID(before.MediaFromID, after.MediaFromID) {
+		return nil
+	}
+	return tx.Model(&Visit{}).Where(clause.Eq{Column: "patient_id", Value: after.ID}).
+		Updates(map[string]any{"author_id": after.AuthorID, "media_from_id": after.MediaFromID}).Error
+}
+
+func sameID(a, b *uint64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
