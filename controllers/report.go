@@ -190,6 +190,8 @@ type rankEntryJSON struct {
 	Arrived     int64   `json:"arrived"`
 	Lost        int64   `json:"lost"`
 	ArrivalRate float64 `json:"arrivalRate"`
+	Revenue     int64   `json:"revenue"`
+	RevenueYuan string  `json:"revenueYuan"`
 }
 
 type rankJSON struct {
@@ -240,7 +242,7 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 	for i, e := range entries {
 		out.RankData[i] = rankEntryJSON{Rank: e.Rank, UserID: strconv.FormatUint(e.User.ID, 10), Username: e.User.Username,
 			DisplayName: e.User.DisplayName, Registered: e.Registered, Booked: e.Booked, Arrived: e.Arrived, Lost: e.Lost,
-			ArrivalRate: e.ArrivalRate()}
+			ArrivalRate: e.ArrivalRate(), Revenue: e.Revenue, RevenueYuan: models.Yuan(e.Revenue)}
 	}
 	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"crm/apierr"
 )
 
 // Granularity of calendar periods in the clinic's time zone.
@@ -190,6 +192,18 @@ func (b dayBuckets) expression(db *gorm.DB, column string) clause.Expression {
 	}
 }
 
+// periodOfDay is the index in periods of each day of b.
+func (b dayBuckets) periodOfDay(periods []Period) []int {
+	out := make([]int, len(b.days)-1)
+	for i, p := 0, 0; i < len(out); i++ {
+		for !b.days[i].Before(periods[p].End) {
+			p++
+		}
+		out[i] = p
+	}
+	return out
+}
+
 // dayIndex is the index in days of a bucket, or -1 outside the range.
 func (b dayBuckets) dayIndex(bucket int64) int {
 	var at int64
@@ -203,4 +217,13 @@ func (b dayBuckets) dayIndex(bucket int64) int {
 		return -1
 	}
 	return i
+}
+
+// DateSpan is the days from, to (inclusive) as one period; to before from
+// is refused.
+func DateSpan(from, to time.Time) (Period, error) {
+	if to.Before(from) {
+		return Period{}, apierr.Invalid("to")
+	}
+	return Period{Key: from.Format(time.DateOnly) + "/" + to.Format(time.DateOnly), Start: from, End: nextPeriod(to, GroupDay)}, nil
 }

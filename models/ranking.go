@@ -18,19 +18,21 @@ const (
 	RankArrived    RankBy = "arrived"
 	RankLost       RankBy = "lost"
 	RankRate       RankBy = "rate"
+	RankRevenue    RankBy = "revenue" // the amounts of the visits that arrived in the period
 )
 
 func ParseRankBy(s string) (RankBy, bool) {
 	switch r := RankBy(s); r {
-	case RankRegistered, RankArrived, RankLost, RankRate:
+	case RankRegistered, RankArrived, RankLost, RankRate, RankRevenue:
 		return r, true
 	}
 	return "", false
 }
 
 type RankEntry struct {
-	Rank int
-	User User
+	Rank    int
+	User    User
+	Revenue int64 // fen
 	Counts
 }
 
@@ -58,6 +60,22 @@ func Ranking(ctx context.Context, db *gorm.DB, v Viewer, p Period, by RankBy) ([
 	for _, r := range rows {
 		byUser[r.AuthorID] = r.Counts
 	}
+	var paid []struct {
+		AuthorID uint64
+		Amount   int64
+	}
+	err = visibleVisits(db, v, PatientFilter{}).Select("author_id, COALESCE(SUM(amount), 0) AS amount").
+		Where(clause.Gte{Column: "reach_time", Value: p.Start.Unix()}).
+		Where(clause.Lt{Column: "reach_time", Value: p.End.Unix()}).
+		Group("author_id").Scan(&paid).Error
+	if err != nil {
+		return nil, err
+	}
+	revenue := map[uint64]int64{}
+	for _, r := range paid {
+		revenue[r.AuthorID] = r.Amount
+		byUser[r.AuthorID] = byUser[r.AuthorID] // paid without registering in the period: still ranked
+	}
 	// Everyone counted, and every enabled consultant the viewer may see.
 	users := db.Joins("Role")
 	if v.patientScope() == scopeOwn {
@@ -77,7 +95,7 @@ func Ranking(ctx context.Context, db *gorm.DB, v Viewer, p Period, by RankBy) ([
 	}
 	entries := make([]RankEntry, len(people))
 	for i, u := range people {
-		entries[i] = RankEntry{User: u, Counts: byUser[u.ID]}
+		entries[i] = RankEntry{User: u, Counts: byUser[u.ID], Revenue: revenue[u.ID]}
 	}
 	score := func(e RankEntry) float64 {
 		switch by {
@@ -87,6 +105,8 @@ func Ranking(ctx context.Context, db *gorm.DB, v Viewer, p Period, by RankBy) ([
 			return float64(e.Lost)
 		case RankRate:
 			return e.ArrivalRate()
+		case RankRevenue:
+			return float64(e.Revenue)
 		}
 		return float64(e.Registered)
 	}

@@ -164,14 +164,7 @@ func Report(ctx context.Context, db *gorm.DB, v Viewer, q ReportQuery) ([]Report
 		return nil, err
 	}
 
-	// Which period each day falls in.
-	periodOfDay := make([]int, len(buckets.days)-1)
-	for i, p := 0, 0; i < len(periodOfDay); i++ {
-		for !buckets.days[i].Before(periods[p].End) {
-			p++
-		}
-		periodOfDay[i] = p
-	}
+	periodOfDay := buckets.periodOfDay(periods)
 	type cell struct {
 		period int
 		group  string

@@ -247,6 +247,9 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.GET("/dashboard", can(models.PermPatientList), h(reports.Dashboard))
 	user.GET("/report", can(models.PermReportView), h(reports.Report))
 	user.GET("/rank", can(models.PermReportView), h(reports.Rank))
+	user.GET("/report/revenue", can(models.PermReportView), h(reports.Revenue))
+	user.GET("/report/funnel", can(models.PermReportView), h(reports.Funnel))
+	user.GET("/report/followups", can(models.PermReportView), h(reports.Followups))
 
 	// The operation log is read-only here: no route changes or deletes it.
 	user.GET("/log", can(models.PermLogView), h(oplog.List))

@@ -8,19 +8,20 @@ import (
 
 // Migration 0016: follow-ups (回访/跟进). Each is a record of a contact
 // with a patient (when, how, what was said, by whom, and when to follow up
-// next); the patient keeps the next time too, so the pool filters and sorts
-// by it and the due list is an index range: one index leads with the next
-// time (managers), one with the author (a consultant's own).
+// next); a range of time is counted per consultant and way from one index.
+// The patient keeps the next time too, so the pool filters and sorts by it
+// and the due list is an index range: one index leads with the next time
+// (managers), one with the author (a consultant's own).
 type patientFollowup0016 struct {
 	ID        uint64       `gorm:"primaryKey"`
 	PatientID uint64       `gorm:"not null;index:idx_followups_patient_time,priority:1"`
 	Patient   *patient0001 `gorm:"foreignKey:PatientID;constraint:OnDelete:CASCADE"`
-	UserID    *uint64      `gorm:"index:idx_followups_user_time,priority:1"` // null once the user is deleted
+	UserID    *uint64      `gorm:"index:idx_followups_time_user,priority:2"` // null once the user is deleted
 	User      *user0001    `gorm:"foreignKey:UserID;constraint:OnDelete:SET NULL"`
 	Username  string       `gorm:"type:varchar(32);not null"`
-	Way       string       `gorm:"type:varchar(16);not null"`
+	Way       string       `gorm:"type:varchar(16);not null;index:idx_followups_time_user,priority:3"`
 	Content   string       `gorm:"type:text;not null"`
-	Time      int64        `gorm:"not null;index:idx_followups_patient_time,priority:2;index:idx_followups_user_time,priority:2"`
+	Time      int64        `gorm:"not null;index:idx_followups_patient_time,priority:2;index:idx_followups_time_user,priority:1"`
 	NextTime  *int64       ``
 	CreatedAt time.Time    `gorm:"not null"`
 }
