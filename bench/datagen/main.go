@@ -81,8 +81,24 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 		}
 		rows = append(rows, p)
 		if len(rows) == batch || i == patients-1 {
-			// With their counts and name terms, as the server keeps them.
-			err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return models.InsertPatients(tx, rows) })
+			// With their counts and name terms, as the server keeps them,
+			// then their visits and follow-ups.
+			visits, followups := activity(rng, rows, end)
+			err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				if err := models.InsertPatients(tx, rows); err != nil {
+					return err
+				}
+				for i := range visits { // PatientID held the row's index
+					visits[i].PatientID = rows[visits[i].PatientID].ID
+				}
+				for i := range followups {
+					followups[i].PatientID = rows[followups[i].PatientID].ID
+				}
+				if err := tx.CreateInBatches(visits, batch).Error; err != nil {
+					return err
+				}
+				return tx.CreateInBatches(followups, batch).Error
+			})
 			if err != nil {
 				return err
 			}
@@ -156,6 +172,11 @@ func patient(rng *rand.Rand, added int64, authors []uint64, cities, ways []strin
 	if rng.IntN(10) != 0 {
 		id := uint64(1 + rng.IntN(7))
 		p.MediaFromID = &id
+		if id <= 3 && rng.IntN(2) == 0 { // the search engines: a keyword and a landing page
+			keyword := keywords[rng.IntN(len(keywords))]
+			page := fmt.Sprintf("https://m.example-clinic.cn/zt/%d.html", 1+rng.IntN(40))
+			p.Keyword, p.LandingPage = &keyword, &page
+		}
 	}
 	if rng.IntN(5) != 0 {
 		id := uint64(1 + rng.IntN(3))
@@ -184,6 +205,55 @@ func patient(rng *rand.Rand, added int64, authors []uint64, cities, ways []strin
 		}
 	}
 	return p
+}
+
+var keywords = []string{"温州男科医院", "前列腺炎怎么治", "温州妇科医院哪家好", "包皮手术多少钱", "早泄治疗",
+	"温州医院排名", "阳痿的症状", "妇科检查", "无痛人流", "宫颈糜烂"}
+
+var followupWays = []string{"phone", "phone", "phone", "wechat", "wechat", "qq", "sms", "visit", "other"}
+
+// activity draws, before rows are inserted, the visits of the arrived
+// patients among rows (a first
+// visit at the reach time, a return for three in ten, amounts up to 5,000
+// yuan; the patient's revenue follows) and the follow-ups of all (none to
+// three, the last setting the next time of four in ten untreated or booked
+// patients, a few of them around now). Their PatientID is the row's index
+// until the rows have ids.
+func activity(rng *rand.Rand, rows []models.Patient, now int64) ([]models.Visit, []models.Followup) {
+	var visits []models.Visit
+	var followups []models.Followup
+	for i := range rows {
+		p := &rows[i]
+		if p.ReachTime != nil {
+			first := models.Visit{PatientID: uint64(i), AuthorID: p.AuthorID, MediaFromID: p.MediaFromID, OrderTime: *p.OrderTime,
+				ReachTime: p.ReachTime, DoctorID: p.DoctorID, DiseaseID: p.DiseaseID, First: true,
+				Amount: rng.Int64N(500_000), Username: "datagen", CreatedAt: p.CreatedAt, UpdatedAt: p.CreatedAt}
+			visits = append(visits, first)
+			p.Revenue += first.Amount
+			if rng.IntN(10) < 3 {
+				back := *p.ReachTime + 86400*(7+rng.Int64N(60))
+				ret := first
+				ret.OrderTime, ret.ReachTime, ret.First, ret.Amount = back, &back, false, rng.Int64N(200_000)
+				visits = append(visits, ret)
+				p.Revenue += ret.Amount
+			}
+		}
+		var next *int64
+		for n := rng.IntN(4); n > 0; n-- {
+			at := p.AddTime + rng.Int64N(14*86400)
+			followups = append(followups, models.Followup{PatientID: uint64(i), Username: "datagen",
+				Way: followupWays[rng.IntN(len(followupWays))], Content: "回访", Time: at, CreatedAt: time.Unix(at, 0)})
+		}
+		if (p.State == models.StateUntreated || p.State == models.StateWaiting) && rng.IntN(10) < 4 {
+			at := p.AddTime + rng.Int64N(30*86400)
+			if rng.IntN(20) == 0 {
+				at = now - 3*86400 + rng.Int64N(10*86400)
+			}
+			next = &at
+		}
+		p.NextFollowupTime = next
+	}
+	return visits, followups
 }
 
 // Surnames by how common they are: the first few cover a third of people,
