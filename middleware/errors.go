@@ -25,6 +25,7 @@ const (
 	paramsKey
 	viewerKey
 	clientGoneKey
+	uploadKey
 )
 
 func valueOf[T any](c *gin.Context, key ctxKey) (T, bool) {

@@ -42,6 +42,7 @@ const (
 	OpPatientReassign = "patient.reassign"
 	OpPatientFollowup = "patient.followup"
 	OpPatientVisit    = "patient.visit"
+	OpPatientImport   = "patient.import"
 	OpUserCreate      = "user.create"
 	OpUserUpdate      = "user.update"
 	OpUserPassword    = "user.password_reset"

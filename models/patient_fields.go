@@ -192,6 +192,10 @@ func allBits() PatientFieldSet {
 // PatientFieldTable lists the patient's fields, in the contract's order.
 func PatientFieldTable() []PatientField { return patientFields }
 
+// Header is the field's column title in exported files ("" for none),
+// which imported files use too.
+func (f PatientField) Header() string { return f.header }
+
 // Target is the field in p, as a pointer (a *string, **int64, …): what the
 // binder writes into.
 func (f PatientField) Target(p *Patient) any { return f.ref(p) }

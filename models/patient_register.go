@@ -160,7 +160,11 @@ func writeRegistrationBatch(tx *gorm.DB, batch []*registration) error {
 	if len(accepted) == 0 {
 		return nil
 	}
-	existing, err := sameContacts(tx, accepted)
+	candidates := make([]Patient, len(accepted))
+	for i, reg := range accepted {
+		candidates[i] = reg.patient
+	}
+	existing, err := sameContacts(tx, candidates)
 	if err != nil {
 		return err
 	}
@@ -267,12 +271,13 @@ func (s referenceStates) of(p Patient) references {
 	return r
 }
 
-// contact is what duplicates are found by.
+// contact is what duplicates are found by, and whose patient it is.
 type contact struct {
-	ID     uint64
-	TelRev string
-	Wechat *string
-	QQ     *string
+	ID       uint64
+	TelRev   string
+	Wechat   *string
+	QQ       *string
+	AuthorID uint64
 }
 
 func (c contact) shares(p Patient) bool {
@@ -282,11 +287,10 @@ func (c contact) shares(p Patient) bool {
 }
 
 // sameContacts reads, in one query, the patients of the pool sharing a
-// phone number, WeChat id or QQ number with any of the batch.
-func sameContacts(tx *gorm.DB, batch []*registration) ([]contact, error) {
+// phone number, WeChat id or QQ number with any of batch.
+func sameContacts(tx *gorm.DB, batch []Patient) ([]contact, error) {
 	var tels, wechats, qqs []string
-	for _, reg := range batch {
-		p := reg.patient
+	for _, p := range batch {
 		if p.TelRev != "" {
 			tels = append(tels, p.TelRev)
 		}
@@ -298,7 +302,7 @@ func sameContacts(tx *gorm.DB, batch []*registration) ([]contact, error) {
 		}
 	}
 	fresh := func() *gorm.DB {
-		return tx.Session(&gorm.Session{NewDB: true}).Table("patients").Select("id", "tel_rev", "wechat", "qq").
+		return tx.Session(&gorm.Session{NewDB: true}).Table("patients").Select("id", "tel_rev", "wechat", "qq", "author_id").
 			Where(clause.Eq{Column: "deleted_at", Value: nil})
 	}
 	var branches []*gorm.DB

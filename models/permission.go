@@ -25,6 +25,7 @@ const (
 	PermPatientRegisterForOthers Permission = "patient.register_for_others"
 	PermPatientReassign          Permission = "patient.reassign"
 	PermVisitCharge              Permission = "visit.charge"
+	PermPatientImport            Permission = "patient.import"
 
 	PermDictManage Permission = "dict.manage"
 	PermUserManage Permission = "user.manage"
@@ -58,6 +59,7 @@ func Permissions() []PermissionInfo {
 		{PermPatientRegisterForOthers, "代他人登记患者、转移患者归属"},
 		{PermPatientReassign, "批量转移患者归属（如顾问离职）"},
 		{PermVisitCharge, "登记就诊金额"},
+		{PermPatientImport, "从表格导入线索（XLSX/CSV）"},
 		{PermDictManage, "管理医生、病种科室、来源渠道、咨询方式"},
 		{PermUserManage, "管理人员（不能超出自己的权限）"},
 		{PermRoleManage, "管理角色及其权限和菜单"},

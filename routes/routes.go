@@ -28,6 +28,9 @@ import (
 // APIPrefix is where the frontend expects the API.
 const APIPrefix = "/back_end/api/v1"
 
+// MaxLeadFileBytes bounds an uploaded lead file (45002 beyond it).
+const MaxLeadFileBytes = 20 << 20
+
 // Deps is everything the handlers need; main builds it once, tests build
 // their own.
 type Deps struct {
@@ -144,6 +147,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Location: clinic}
 	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}
+	leads := controllers.LeadImportController{DB: d.DB, Now: d.Clock, Location: clinic}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
@@ -161,6 +165,10 @@ func Engine(d Deps) (*gin.Engine, error) {
 	// read bounded by the driver's read timeout instead.
 	bounded := api.Group("", middleware.Deadline(d.Config.Database.RequestTimeout))
 	streaming := api.Group("", middleware.Authenticate(d.Auth))
+	// Lead files are uploaded whole, up to MaxLeadFileBytes: their own
+	// parameter parsing, then the same deadline and authentication.
+	uploads := engine.Group(APIPrefix, middleware.ParseUpload(MaxLeadFileBytes, "file"),
+		middleware.Deadline(d.Config.Database.RequestTimeout), middleware.Authenticate(d.Auth))
 
 	// Public: these check credentials or the presented token themselves.
 	bounded.POST("/token", h(tokens.Login))
@@ -208,6 +216,11 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.POST("/patient/:id/followups", can(models.PermPatientEdit), idempotent(followups.Replay), h(followups.Create))
 	user.GET("/patient/:id/followups", can(models.PermPatientList), h(followups.List))
 	user.GET("/followup/due", can(models.PermPatientList), h(followups.Due))
+	// Lead import: leads become patients of the caller (or of author_id,
+	// with patient.register_for_others, checked by the model).
+	streaming.GET("/patient/import/template", can(models.PermPatientImport), leads.Template) // a file, not JSON
+	uploads.POST("/patient/import/preview", can(models.PermPatientImport), h(leads.Preview))
+	uploads.POST("/patient/import", can(models.PermPatientImport), h(leads.Import))
 	// Visits: booking and recording one is an edit of the patient (the
 	// model checks patient.edit_all, patient.confirm_arrival for an arrival
 	// and visit.charge for an amount).

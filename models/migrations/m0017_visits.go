@@ -53,10 +53,11 @@ func createVisits(tx *gorm.DB) error {
 	return m.AddColumn(&patient0017{}, "Revenue")
 }
 
-// grantCharging lets managers (and the superadmin) record amounts paid.
-func grantCharging(tx *gorm.DB) error {
+// grantCRMPermissions lets managers (and the superadmin) record amounts
+// paid and import lead files.
+func grantCRMPermissions(tx *gorm.DB) error {
 	return addRolePermissions(tx, map[string][]string{
-		"manager":    {"visit.charge"},
-		"superadmin": {"visit.charge"},
+		"manager":    {"visit.charge", "patient.import"},
+		"superadmin": {"visit.charge", "patient.import"},
 	})
 }

@@ -50,7 +50,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0015_reassign_permission", Migrate: grantReassign},
 		{ID: "0016_followups", Migrate: createFollowups},
 		{ID: "0017_visits", Migrate: createVisits},
-		{ID: "0018_charge_permission", Migrate: grantCharging},
+		{ID: "0018_crm_permissions", Migrate: grantCRMPermissions},
 	}
 }
 
