@@ -44,33 +44,49 @@ func main() {
 		sample := samplePatient(api, v.token)
 		authorID := sample.AuthorID
 		cases := []measurement{
-			{"page 1", "", 20},
-			{"page 10,000", "page=10000", 0}, // target: 2× page 1
-			{"count=1", "count=1", 20},
-			{"recycle bin, page 1", "deleted=1", 20},
-			{"state=1", "state=1", 20},
-			{"author_id", "author_id=" + authorID, 20},
-			{"doctor_id=2", "doctor_id=2", 20},
-			{"media_from_id=3", "media_from_id=3", 20},
-			{"disease_id=4", "disease_id=4", 20},
-			{"doctor_id=0 (none)", "doctor_id=0", 20},
-			{"add_time, last 30 days", "add_time_from=" + month, 20},
-			{"order_time, last 30 days", "order_time_from=" + month, 20},
-			{"reach_time, last 30 days", "reach_time_from=" + month, 20},
-			{"add_time, last year", "add_time_from=" + year, 20},
-			{"q=王 (common surname)", "q=" + url.QueryEscape("王"), 200},
-			{"q=张伟 (two characters)", "q=" + url.QueryEscape("张伟"), 200},
-			{"q=覃 (rare surname)", "q=" + url.QueryEscape("覃"), 200},
-			{"q=女士 (part of a name)", "q=" + url.QueryEscape("女士"), 200},
-			{"q=whole phone", "q=" + sample.Tel, 20},
-			{"q=last 4 digits", "q=" + sample.Tel[len(sample.Tel)-4:], 20},
-			{"q=WeChat", "q=" + url.QueryEscape(sample.Wechat), 20},
-			{"q=QQ", "q=" + sample.QQ, 20},
+			{"page 1", "", "", 20},
+			{"page 10,000", "", "page=10000", 0}, // target: 2× page 1
+			{"count=1", "", "count=1", 20},
+			{"recycle bin, page 1", "", "deleted=1", 20},
+			{"state=1", "", "state=1", 20},
+			{"author_id", "", "author_id=" + authorID, 20},
+			{"doctor_id=2", "", "doctor_id=2", 20},
+			{"media_from_id=3", "", "media_from_id=3", 20},
+			{"disease_id=4", "", "disease_id=4", 20},
+			{"doctor_id=0 (none)", "", "doctor_id=0", 20},
+			{"add_time, last 30 days", "", "add_time_from=" + month, 20},
+			{"order_time, last 30 days", "", "order_time_from=" + month, 20},
+			{"reach_time, last 30 days", "", "reach_time_from=" + month, 20},
+			{"add_time, last year", "", "add_time_from=" + year, 20},
+			{"q=王 (common surname)", "", "q=" + url.QueryEscape("王"), 200},
+			{"q=张伟 (two characters)", "", "q=" + url.QueryEscape("张伟"), 200},
+			{"q=覃 (rare surname)", "", "q=" + url.QueryEscape("覃"), 200},
+			{"q=女士 (part of a name)", "", "q=" + url.QueryEscape("女士"), 200},
+			{"q=whole phone", "", "q=" + sample.Tel, 20},
+			{"q=last 4 digits", "", "q=" + sample.Tel[len(sample.Tel)-4:], 20},
+			{"q=WeChat", "", "q=" + url.QueryEscape(sample.Wechat), 20},
+			{"q=QQ", "", "q=" + sample.QQ, 20},
 		}
+		// The CRM screens: the due lists and the revenue report (≤ 100 ms),
+		// the other reports, a marketing filter.
+		today := time.Now().Format(time.DateOnly)
+		monthAgo := time.Now().AddDate(0, -1, 0).Format(time.DateOnly)
+		yearAgo := time.Now().AddDate(-1, 0, 0).Format(time.DateOnly)
+		cases = append(cases,
+			measurement{"due today", "/followup/due/", "due=today", 100},
+			measurement{"due overdue", "/followup/due/", "due=overdue", 100},
+			measurement{"due upcoming", "/followup/due/", "due=upcoming", 100},
+			measurement{"keyword filter", "", "keyword=" + url.QueryEscape("温州男科医院"), 200},
+			measurement{"revenue, 30 days by day and channel", "/report/revenue/", "group=day&by=media&from=" + monthAgo + "&to=" + today, 100},
+			measurement{"revenue, a year by month and consultant", "/report/revenue/", "group=month&by=author&from=" + yearAgo + "&to=" + today, 100},
+			measurement{"funnel, 30 days", "/report/funnel/", "from=" + monthAgo + "&to=" + today, 200},
+			measurement{"follow-ups per consultant, 30 days", "/report/followups/", "from=" + monthAgo + "&to=" + today, 200},
+			measurement{"rank by revenue, this month", "/rank/", "type=revenue", 200},
+		)
 		for _, col := range []string{"id", "name", "sex", "age", "add_time", "order_time", "reach_time", "state",
-			"author_id", "doctor_id", "disease_id", "media_from_id"} {
+			"author_id", "doctor_id", "disease_id", "media_from_id", "next_followup_time"} {
 			for _, order := range []string{"asc", "desc"} {
-				cases = append(cases, measurement{"sort " + col + " " + order, "sort_by=" + col + "&order=" + order, 50})
+				cases = append(cases, measurement{"sort " + col + " " + order, "", "sort_by=" + col + "&order=" + order, 50})
 			}
 		}
 		var page1 time.Duration
@@ -78,7 +94,13 @@ func main() {
 			if *only != "" && !strings.Contains(m.name, *only) {
 				continue
 			}
-			u := api + "/patient/?token=" + v.token
+			if m.path == "" {
+				m.path = "/patient/"
+			}
+			if v.name == "consultant" && strings.HasPrefix(m.path, "/r") {
+				continue // reports need report.view
+			}
+			u := api + m.path + "?token=" + v.token
 			if m.query != "" {
 				u += "&" + m.query
 			}
@@ -104,8 +126,8 @@ func main() {
 type viewer struct{ name, token string }
 
 type measurement struct {
-	name, query string
-	targetMS    int
+	name, path, query string // path "" is the pool, /patient/
+	targetMS          int
 }
 
 type patient struct {
