@@ -20,8 +20,13 @@ func pruneOldRecords(ctx context.Context, db *gorm.DB, cfg config.Config, log *s
 	defer ticker.Stop()
 	for {
 		now := time.Now()
-		if cfg.Audit.RetentionDays > 0 {
-			n, err := models.PruneOpLog(ctx, db, now.AddDate(0, 0, -cfg.Audit.RetentionDays), cfg.Audit.PruneBatch)
+		// The retention is a runtime setting (参数设置); config.yaml holds
+		// its default.
+		settings, err := models.LoadClinicSettings(ctx, db, models.ClinicSettings{LogRetentionDays: cfg.Audit.RetentionDays})
+		if err != nil {
+			report(log, "settings read", 0, err)
+		} else if settings.LogRetentionDays > 0 {
+			n, err := models.PruneOpLog(ctx, db, now.AddDate(0, 0, -settings.LogRetentionDays), cfg.Audit.PruneBatch)
 			report(log, "operation log pruned", n, err)
 		}
 		n, err := models.PruneSessions(ctx, db, now.Add(-cfg.Auth.RefreshWindow-24*time.Hour), cfg.Audit.PruneBatch)

@@ -38,6 +38,11 @@ type Metrics struct {
 // its calendar.
 type Clinic struct {
 	TimeZone string `mapstructure:"timezone"`
+	// Name and DefaultPageSize, with TimeZone and audit.retention_days,
+	// are the defaults of the settings the superadmin changes at runtime
+	// (参数设置, GET/PATCH /setting).
+	Name            string `mapstructure:"name"`
+	DefaultPageSize int    `mapstructure:"default_page_size"`
 }
 
 // Location is the clinic's time zone; Validate has checked it loads.
@@ -199,7 +204,7 @@ func Default() Config {
 		Admin:  Admin{Username: "admin"},
 		Log:    Log{Level: "info", Format: "text"},
 		Audit:  Audit{RetentionDays: 365, PruneInterval: 24 * time.Hour, PruneBatch: 1000},
-		Clinic: Clinic{TimeZone: "Asia/Shanghai"},
+		Clinic: Clinic{TimeZone: "Asia/Shanghai", Name: "诊所", DefaultPageSize: 30},
 	}
 }
 
@@ -340,6 +345,9 @@ func (c Config) Validate() error {
 	}
 	if c.Audit.RetentionDays < 0 || c.Audit.PruneInterval <= 0 || c.Audit.PruneBatch < 1 || c.Audit.PruneBatch > 10000 {
 		add("audit.retention_days must be 0 (keep forever) or more, prune_interval positive, prune_batch 1-10000")
+	}
+	if c.Clinic.DefaultPageSize < 1 || c.Clinic.DefaultPageSize > 100 {
+		add("clinic.default_page_size must be 1-100")
 	}
 	if _, err := time.LoadLocation(c.Clinic.TimeZone); err != nil || c.Clinic.TimeZone == "" {
 		add("clinic.timezone %q is not a time zone name like Asia/Shanghai", c.Clinic.TimeZone)

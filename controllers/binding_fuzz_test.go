@@ -53,7 +53,7 @@ func FuzzBindPatient(f *testing.F) {
 			if _, err := bindPatientEdit(c); err != nil {
 				wantBindingError(t, err)
 			}
-			if q, err := bindPatientList(c); err != nil {
+			if q, err := bindPatientList(c, defaultPerPage); err != nil {
 				wantBindingError(t, err)
 			} else if q.page.Page < 1 || q.page.PerPage < 1 || q.page.PerPage > maxPerPage {
 				t.Fatalf("bound page %d per_page %d", q.page.Page, q.page.PerPage)

@@ -26,10 +26,11 @@ import (
 // error after it aborts the connection, so a broken download never looks
 // like a complete file.
 type ExportController struct {
-	DB       *gorm.DB
-	Now      func() time.Time
-	Location *time.Location
-	Log      *slog.Logger
+	DB     *gorm.DB
+	Now    func() time.Time
+	Clinic *Clinic // the time zone of the file's times
+	Log    *slog.Logger
+	loc    *time.Location // the Clinic's, read once per export
 }
 
 // Writes are given this long, renewed every flushEvery rows: an export of
@@ -60,9 +61,10 @@ func (ec ExportController) Export(c *gin.Context) {
 		middleware.Fail(c, b.err)
 		return
 	}
+	ec.loc = ec.Clinic.Location(c)
 	rc := http.NewResponseController(c.Writer)
 	_ = rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
-	stamp := ec.Now().In(ec.Location).Format("20060102_150405") + "." + format
+	stamp := ec.Now().In(ec.loc).Format("20060102_150405") + "." + format
 	name := downloadName{utf8: "患者导出_" + stamp, ascii: "patients_" + stamp}
 	write := ec.writeCSV
 	if format == "xlsx" {
@@ -85,7 +87,7 @@ func (ec ExportController) audit(c *gin.Context, v models.Viewer, a models.Expor
 	}
 }
 
-func (ec ExportController) values(r models.ExportRecord) []string { return r.Cells(ec.Location) }
+func (ec ExportController) values(r models.ExportRecord) []string { return r.Cells(ec.loc) }
 
 // writeCSV and writeXLSX send the file; started: its first byte went out.
 func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) (started bool, rows int, err error) {

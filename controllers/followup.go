@@ -14,9 +14,9 @@ import (
 // FollowupController records and lists follow-ups (回访/跟进) and the due
 // lists of the patients to follow up.
 type FollowupController struct {
-	DB       *gorm.DB
-	Now      func() time.Time
-	Location *time.Location // the clinic's: "today" of the due lists
+	DB     *gorm.DB
+	Now    func() time.Time
+	Clinic *Clinic // "today" of the due lists, and their page size
 }
 
 const maxFollowupRunes = 2000
@@ -140,11 +140,11 @@ func (fc FollowupController) Due(c *gin.Context) (any, error) {
 		filter.AuthorID = &id
 	}
 	page := models.PatientPage{Sort: models.NextFollowupSort}
-	page.Page, page.PerPage = bindPage(b)
+	page.Page, page.PerPage = bindPageOf(b, fc.Clinic.Settings(c).DefaultPageSize)
 	if b.err != nil {
 		return nil, b.err
 	}
-	filter.NextFollowupTime = models.DueRange(due, fc.Now(), fc.Location)
+	filter.NextFollowupTime = models.DueRange(due, fc.Now(), fc.Clinic.Location(c))
 	rows, total, err := models.ListPatients(c.Request.Context(), fc.DB, viewer, filter, page)
 	if err != nil {
 		return nil, err

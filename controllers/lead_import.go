@@ -25,9 +25,9 @@ import (
 // template to fill, a preview that reports every row's problems, and the
 // import itself, all-or-nothing or skipping the bad rows.
 type LeadImportController struct {
-	DB       *gorm.DB
-	Now      func() time.Time
-	Location *time.Location // the clinic's: times without a zone are local
+	DB     *gorm.DB
+	Now    func() time.Time
+	Clinic *Clinic // times without a zone are the clinic's
 }
 
 // The file's columns are the export's (models.PatientField.Header), so an
@@ -172,7 +172,7 @@ func (lc LeadImportController) run(c *gin.Context, commit bool) (any, error) {
 		return nil, err
 	}
 	in.Format = format
-	rows, ignored, err := lc.leadRows(table)
+	rows, ignored, err := lc.leadRows(table, lc.Clinic.Location(c))
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func readXLSX(data []byte) ([][]string, error) {
 // leadRows binds each row after the header by the registration's rules,
 // noting every problem of a row, not only its first; blank rows are
 // skipped. Columns with other headers are ignored and named.
-func (lc LeadImportController) leadRows(table [][]string) ([]models.LeadRow, []string, error) {
+func (lc LeadImportController) leadRows(table [][]string, loc *time.Location) ([]models.LeadRow, []string, error) {
 	header := -1
 	for i, row := range table {
 		if !blankRow(row) {
@@ -311,7 +311,7 @@ func (lc LeadImportController) leadRows(table [][]string) ([]models.LeadRow, []s
 			case namedParams[param]:
 				row.Names[param] = cell
 			case param == "add_time":
-				at, ok := parseLocalTime(cell, lc.Location)
+				at, ok := parseLocalTime(cell, loc)
 				if !ok {
 					row.Problems = append(row.Problems, models.LeadProblem{Field: param, Code: apierr.CodeInvalidParam, Message: "参数不合法: add_time"})
 					continue

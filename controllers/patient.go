@@ -14,6 +14,7 @@ type PatientController struct {
 	DB        *gorm.DB
 	Now       func() time.Time
 	Registrar *models.Registrar
+	Clinic    *Clinic // the list's default page size
 }
 
 type patientListJSON struct {
@@ -34,7 +35,7 @@ func (pc PatientController) List(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := bindPatientList(c)
+	q, err := bindPatientList(c, pc.Clinic.Settings(c).DefaultPageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -159,10 +159,10 @@ type patientListQuery struct {
 	page      models.PatientPage
 }
 
-func bindPatientList(c *gin.Context) (patientListQuery, error) {
+func bindPatientList(c *gin.Context, defaultSize int) (patientListQuery, error) {
 	b := newBinder(c)
 	q := patientListQuery{page: bindPatientOrder(b)}
-	q.page.Page, q.page.PerPage = bindPage(b)
+	q.page.Page, q.page.PerPage = bindPageOf(b, defaultSize)
 	if count := b.optionalInt(0, 1, "count"); count != nil {
 		q.countOnly = *count == 1
 	}
@@ -218,8 +218,11 @@ func bindPatientFilter(b *binder) models.PatientFilter {
 }
 
 // bindPage reads page and per_page (both spellings) with the list's bounds.
-func bindPage(b *binder) (page, perPage int) {
-	page, perPage = 1, defaultPerPage
+func bindPage(b *binder) (page, perPage int) { return bindPageOf(b, defaultPerPage) }
+
+// bindPageOf is bindPage with another default page size.
+func bindPageOf(b *binder, defaultSize int) (page, perPage int) {
+	page, perPage = 1, defaultSize
 	if p := b.optionalInt(1, maxPage, "page"); p != nil {
 		page = int(*p)
 	}

@@ -14,9 +14,9 @@ import (
 // ReportController serves the dashboard, the reports and the ranking, all
 // counted in the clinic's calendar.
 type ReportController struct {
-	DB       *gorm.DB
-	Now      func() time.Time
-	Location *time.Location
+	DB     *gorm.DB
+	Now    func() time.Time
+	Clinic *Clinic // the time zone its calendar is in
 }
 
 type countsJSON struct {
@@ -80,8 +80,8 @@ func (rc ReportController) Report(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	from := b.requiredDate(rc.Location, "from")
-	to := b.requiredDate(rc.Location, "to")
+	from := b.requiredDate(rc.Clinic.Location(c), "from")
+	to := b.requiredDate(rc.Clinic.Location(c), "to")
 	group := models.GroupDay
 	if g, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "group"); ok {
 		group = models.Granularity(g)
@@ -114,7 +114,7 @@ func (rc ReportController) Report(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	out := reportJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Group: string(group),
-		DateField: dateColumn, TimeZone: rc.Location.String(), Groups: []groupLabelJSON{}, Periods: make([]reportPeriodJSON, len(periods))}
+		DateField: dateColumn, TimeZone: rc.Clinic.Location(c).String(), Groups: []groupLabelJSON{}, Periods: make([]reportPeriodJSON, len(periods))}
 	if by != "" {
 		out.By = &by
 	}
@@ -165,7 +165,7 @@ func (rc ReportController) Dashboard(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := rc.Now().In(rc.Location)
+	now := rc.Now().In(rc.Clinic.Location(c))
 	d, err := models.BuildDashboard(c.Request.Context(), rc.DB, viewer, now)
 	if err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func (rc ReportController) Dashboard(c *gin.Context) (any, error) {
 	window := func(w models.DashboardWindow) windowJSON {
 		return windowJSON{figures(w.Current, w.Figures), figures(w.Previous, w.PrevFigure)}
 	}
-	return dashboardEnvelope{Dashboard: dashboardJSON{TimeZone: rc.Location.String(), Now: strconv.FormatInt(now.Unix(), 10),
+	return dashboardEnvelope{Dashboard: dashboardJSON{TimeZone: rc.Clinic.Location(c).String(), Now: strconv.FormatInt(now.Unix(), 10),
 		Today: window(d.Today), Week: window(d.Week), Month: window(d.Month)}}, nil
 }
 
@@ -222,9 +222,9 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 	if p, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "period"); ok {
 		g = models.Granularity(p)
 	}
-	day := rc.Now().In(rc.Location)
+	day := rc.Now().In(rc.Clinic.Location(c))
 	if name, v, ok := b.value("date"); ok {
-		parsed, valid := models.ParsePeriod(v, g, rc.Location)
+		parsed, valid := models.ParsePeriod(v, g, rc.Clinic.Location(c))
 		if !valid {
 			b.invalid(name)
 		}

@@ -50,8 +50,8 @@ type revenueEnvelope struct {
 }
 
 // dateRange reads from and to, dates inclusive in the clinic's zone.
-func (rc ReportController) dateRange(b *binder) (from, to time.Time) {
-	return b.requiredDate(rc.Location, "from"), b.requiredDate(rc.Location, "to")
+func dateRange(b *binder, loc *time.Location) (from, to time.Time) {
+	return b.requiredDate(loc, "from"), b.requiredDate(loc, "to")
 }
 
 func bindGroup(b *binder) models.Granularity {
@@ -71,7 +71,7 @@ func (rc ReportController) Revenue(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	from, to := rc.dateRange(b)
+	from, to := dateRange(b, rc.Clinic.Location(c))
 	group := bindGroup(b)
 	by, _ := b.optionalChoice([]string{"author", "media", "doctor", "disease"}, "by")
 	filter := bindPatientFilter(b)
@@ -91,7 +91,7 @@ func (rc ReportController) Revenue(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	out := revenueReportJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Group: string(group),
-		TimeZone: rc.Location.String(), Groups: []groupLabelJSON{}, Periods: make([]revenuePeriodJSON, len(periods))}
+		TimeZone: rc.Clinic.Location(c).String(), Groups: []groupLabelJSON{}, Periods: make([]revenuePeriodJSON, len(periods))}
 	if by != "" {
 		out.By = &by
 	}
@@ -137,7 +137,7 @@ func (rc ReportController) Funnel(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	from, to := rc.dateRange(b)
+	from, to := dateRange(b, rc.Clinic.Location(c))
 	filter := bindPatientFilter(b)
 	if b.err != nil {
 		return nil, b.err
@@ -151,7 +151,7 @@ func (rc ReportController) Funnel(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	return funnelEnvelope{Funnel: funnelJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
-		TimeZone: rc.Location.String(), Registered: f.Registered, Untreated: f.Untreated, Booked: f.Booked,
+		TimeZone: rc.Clinic.Location(c).String(), Registered: f.Registered, Untreated: f.Untreated, Booked: f.Booked,
 		Arrived: f.Arrived, Paid: f.Paid, Lost: f.Lost, Revenue: f.Revenue, RevenueYuan: models.Yuan(f.Revenue),
 		ArrivalRate: f.ArrivalRate()}}, nil
 }
@@ -182,7 +182,7 @@ func (rc ReportController) Followups(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	from, to := rc.dateRange(b)
+	from, to := dateRange(b, rc.Clinic.Location(c))
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -194,7 +194,7 @@ func (rc ReportController) Followups(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := followupReportJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: rc.Location.String(),
+	out := followupReportJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: rc.Clinic.Location(c).String(),
 		Users: make([]followupCountJSON, len(counts))}
 	for i, fc := range counts {
 		byWay := map[string]int64{}

@@ -43,6 +43,10 @@ const (
 	OpPatientFollowup = "patient.followup"
 	OpPatientVisit    = "patient.visit"
 	OpPatientImport   = "patient.import"
+	OpNoticeCreate    = "notice.create"
+	OpNoticeUpdate    = "notice.update"
+	OpNoticeDelete    = "notice.delete"
+	OpSettingUpdate   = "setting.update"
 	OpUserCreate      = "user.create"
 	OpUserUpdate      = "user.update"
 	OpUserPassword    = "user.password_reset"
@@ -68,6 +72,8 @@ const (
 	TargetUser    = "user"
 	TargetRole    = "role"
 	TargetMenu    = "menu"
+	TargetNotice  = "notice"
+	TargetSetting = "setting"
 )
 
 // Bounds of a summary: no whole request bodies in the log, and never a

@@ -26,6 +26,8 @@ const (
 	PermPatientReassign          Permission = "patient.reassign"
 	PermVisitCharge              Permission = "visit.charge"
 	PermPatientImport            Permission = "patient.import"
+	PermNoticeManage             Permission = "notice.manage"
+	PermSettingManage            Permission = "setting.manage"
 
 	PermDictManage Permission = "dict.manage"
 	PermUserManage Permission = "user.manage"
@@ -60,6 +62,8 @@ func Permissions() []PermissionInfo {
 		{PermPatientReassign, "批量转移患者归属（如顾问离职）"},
 		{PermVisitCharge, "登记就诊金额"},
 		{PermPatientImport, "从表格导入线索（XLSX/CSV）"},
+		{PermNoticeManage, "发布和管理通知"},
+		{PermSettingManage, "修改系统参数"},
 		{PermDictManage, "管理医生、病种科室、来源渠道、咨询方式"},
 		{PermUserManage, "管理人员（不能超出自己的权限）"},
 		{PermRoleManage, "管理角色及其权限和菜单"},

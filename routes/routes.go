@@ -138,16 +138,19 @@ func Engine(d Deps) (*gin.Engine, error) {
 	users := controllers.UserController{DB: d.DB, Auth: d.Auth}
 	roles := controllers.RoleController{DB: d.DB, Now: d.Clock}
 	oplog := controllers.OpLogController{DB: d.DB}
-	clinic := d.Config.Clinic.Location()
+	clinic := controllers.NewClinic(d.DB, models.ClinicSettings{ClinicName: d.Config.Clinic.Name, TimeZone: d.Config.Clinic.TimeZone,
+		LogRetentionDays: d.Config.Audit.RetentionDays, DefaultPageSize: d.Config.Clinic.DefaultPageSize}, d.Changes, d.Config.Auth.CacheTTL, d.Clock)
 	// The heavy reads go to a read replica when there are any.
 	reads := models.ReportReads(d.DB)
-	reports := controllers.ReportController{DB: reads, Now: d.Clock, Location: clinic}
-	export := controllers.ExportController{DB: reads, Now: d.Clock, Location: clinic, Log: d.Log}
-	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB, d.Config.Database.RequestTimeout)}
+	reports := controllers.ReportController{DB: reads, Now: d.Clock, Clinic: clinic}
+	export := controllers.ExportController{DB: reads, Now: d.Clock, Clinic: clinic, Log: d.Log}
+	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB, d.Config.Database.RequestTimeout), Clinic: clinic}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
-	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Location: clinic}
+	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Clinic: clinic}
 	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}
-	leads := controllers.LeadImportController{DB: d.DB, Now: d.Clock, Location: clinic}
+	notices := controllers.NoticeController{DB: d.DB, Now: d.Clock}
+	settings := controllers.SettingController{DB: d.DB, Now: d.Clock, Clinic: clinic}
+	leads := controllers.LeadImportController{DB: d.DB, Now: d.Clock, Clinic: clinic}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
@@ -263,6 +266,16 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.GET("/report/revenue", can(models.PermReportView), h(reports.Revenue))
 	user.GET("/report/funnel", can(models.PermReportView), h(reports.Funnel))
 	user.GET("/report/followups", can(models.PermReportView), h(reports.Followups))
+
+	// Notices (通知管理) and the clinic's settings (参数设置). A settings
+	// change retires the cached settings as access changes do.
+	user.GET("/notice", h(notices.List)) // any authenticated user: the notices addressed to its role
+	user.POST("/notice", can(models.PermNoticeManage), idempotent(nil), h(notices.Create))
+	user.PATCH("/notice/:id", can(models.PermNoticeManage), h(notices.Update))
+	user.DELETE("/notice/:id", can(models.PermNoticeManage), h(notices.Delete))
+	user.POST("/notice/:id/read", h(notices.Read)) // any authenticated user, of a notice addressed to it
+	user.GET("/setting", h(settings.Get))          // any authenticated user
+	user.PATCH("/setting", can(models.PermSettingManage), changesAccess, h(settings.Update))
 
 	// The operation log is read-only here: no route changes or deletes it.
 	user.GET("/log", can(models.PermLogView), h(oplog.List))
