@@ -139,38 +139,66 @@ type ReportPeriod struct {
 // empty ones as zeros, and every period lists the same groups.
 func Report(ctx context.Context, db *gorm.DB, v Viewer, q ReportQuery) ([]ReportPeriod, error) {
 	db = db.WithContext(ctx)
-	periods := CalendarPeriods(q.From, q.To, q.Group)
-	end := periods[len(periods)-1].End
-	buckets := newDayBuckets(q.From, end)
-
-	var rows []struct {
-		Bucket   int64
-		GroupKey *string
-		Counts
-	}
-	selection := clause.Expr{SQL: "? AS bucket, NULL AS group_key, " + funnelColumns,
-		Vars: []any{buckets.expression(db, q.DateColumn)}}
-	if q.By != "" {
-		selection = clause.Expr{SQL: "? AS bucket, ? AS group_key, " + funnelColumns,
-			Vars: []any{buckets.expression(db, q.DateColumn), clause.Column{Name: q.byColumn}}}
-	}
-	err := visiblePatients(db, v, q.Filter).
-		Clauses(clause.Select{Expression: selection}).
-		Where(clause.Gte{Column: q.DateColumn, Value: q.From.Unix()}).
-		Where(clause.Lt{Column: q.DateColumn, Value: end.Unix()}).
-		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "bucket"}, {Name: "group_key"}}}).
-		Scan(&rows).Error
+	t, err := byPeriod(db, visiblePatients(db, v, q.Filter), q, q.DateColumn, funnelColumns, (*Counts).add)
 	if err != nil {
 		return nil, err
 	}
+	out := make([]ReportPeriod, len(t.periods))
+	for i, p := range t.periods {
+		out[i] = ReportPeriod{Period: p, Total: t.totals[i], Groups: make([]GroupCounts, len(t.labels))}
+		for j, l := range t.labels {
+			out[i].Groups[j] = GroupCounts{Label: l, Counts: t.cells[i][j]}
+		}
+	}
+	return out, nil
+}
 
+// periodTable is a report's figures by calendar period, in total and per
+// group (cells[period][label]).
+type periodTable[T any] struct {
+	periods []Period
+	labels  []GroupLabel
+	totals  []T
+	cells   [][]T
+}
+
+// bucketRow is a row of a report's query: a day, a group, its figures.
+type bucketRow[T any] struct {
+	Bucket   int64
+	GroupKey *string
+	Figures  T `gorm:"embedded"`
+}
+
+// byPeriod sums the figures (SQL columns) of query's rows whose date
+// column falls in q's range, by day and q's group, then folds the days
+// into q's periods: the reports of patients and of visits alike.
+func byPeriod[T any](db, query *gorm.DB, q ReportQuery, dateColumn, figures string, add func(*T, T)) (periodTable[T], error) {
+	periods := CalendarPeriods(q.From, q.To, q.Group)
+	end := periods[len(periods)-1].End
+	buckets := newDayBuckets(q.From, end)
+	selection := clause.Expr{SQL: "? AS bucket, NULL AS group_key, " + figures,
+		Vars: []any{buckets.expression(db, dateColumn)}}
+	if q.By != "" {
+		selection = clause.Expr{SQL: "? AS bucket, ? AS group_key, " + figures,
+			Vars: []any{buckets.expression(db, dateColumn), clause.Column{Name: q.byColumn}}}
+	}
+	var rows []bucketRow[T]
+	err := query.
+		Clauses(clause.Select{Expression: selection}).
+		Where(clause.Gte{Column: dateColumn, Value: q.From.Unix()}).
+		Where(clause.Lt{Column: dateColumn, Value: end.Unix()}).
+		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "bucket"}, {Name: "group_key"}}}).
+		Scan(&rows).Error
+	if err != nil {
+		return periodTable[T]{}, err
+	}
 	periodOfDay := buckets.periodOfDay(periods)
 	type cell struct {
 		period int
 		group  string
 	}
-	counts := map[cell]Counts{}
-	totals := make([]Counts, len(periods))
+	sums := map[cell]T{}
+	t := periodTable[T]{periods: periods, totals: make([]T, len(periods))}
 	groups := map[string]*string{}
 	for _, r := range rows {
 		day := buckets.dayIndex(r.Bucket)
@@ -178,27 +206,26 @@ func Report(ctx context.Context, db *gorm.DB, v Viewer, q ReportQuery) ([]Report
 			continue
 		}
 		p, key := periodOfDay[day], groupKey(r.GroupKey)
-		totals[p].add(r.Counts)
+		add(&t.totals[p], r.Figures)
 		if q.By == "" {
 			continue
 		}
 		groups[key] = r.GroupKey
-		c := counts[cell{p, key}]
-		c.add(r.Counts)
-		counts[cell{p, key}] = c
+		sum := sums[cell{p, key}]
+		add(&sum, r.Figures)
+		sums[cell{p, key}] = sum
 	}
-	labels, err := groupLabels(db, q.By, groups)
-	if err != nil {
-		return nil, err
+	if t.labels, err = groupLabels(db, q.By, groups); err != nil {
+		return t, err
 	}
-	out := make([]ReportPeriod, len(periods))
-	for i, p := range periods {
-		out[i] = ReportPeriod{Period: p, Total: totals[i], Groups: make([]GroupCounts, len(labels))}
-		for j, l := range labels {
-			out[i].Groups[j] = GroupCounts{Label: l, Counts: counts[cell{i, groupKey(l.ID)}]}
+	t.cells = make([][]T, len(periods))
+	for i := range periods {
+		t.cells[i] = make([]T, len(t.labels))
+		for j, l := range t.labels {
+			t.cells[i][j] = sums[cell{i, groupKey(l.ID)}]
 		}
 	}
-	return out, nil
+	return t, nil
 }
 
 func groupKey(id *string) string {

@@ -96,61 +96,15 @@ func visibleVisits(db *gorm.DB, v Viewer, f PatientFilter) *gorm.DB {
 // in); a purged patient's are gone with it.
 func RevenueReport(ctx context.Context, db *gorm.DB, v Viewer, q RevenueQuery) ([]RevenuePeriod, error) {
 	db = db.WithContext(ctx)
-	periods := CalendarPeriods(q.From, q.To, q.Group)
-	end := periods[len(periods)-1].End
-	buckets := newDayBuckets(q.From, end)
-	var rows []struct {
-		Bucket   int64
-		GroupKey *string
-		Revenue
-	}
-	selection := clause.Expr{SQL: "? AS bucket, NULL AS group_key, " + revenueColumns,
-		Vars: []any{buckets.expression(db, "reach_time")}}
-	if q.By != "" {
-		selection = clause.Expr{SQL: "? AS bucket, ? AS group_key, " + revenueColumns,
-			Vars: []any{buckets.expression(db, "reach_time"), clause.Column{Name: q.byColumn}}}
-	}
-	err := visibleVisits(db, v, q.Filter).
-		Clauses(clause.Select{Expression: selection}).
-		Where(clause.Gte{Column: "reach_time", Value: q.From.Unix()}).
-		Where(clause.Lt{Column: "reach_time", Value: end.Unix()}).
-		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: "bucket"}, {Name: "group_key"}}}).
-		Scan(&rows).Error
+	t, err := byPeriod(db, visibleVisits(db, v, q.Filter), q.ReportQuery, "reach_time", revenueColumns, (*Revenue).add)
 	if err != nil {
 		return nil, err
 	}
-	periodOfDay := buckets.periodOfDay(periods)
-	type cell struct {
-		period int
-		group  string
-	}
-	sums := map[cell]Revenue{}
-	totals := make([]Revenue, len(periods))
-	groups := map[string]*string{}
-	for _, r := range rows {
-		day := buckets.dayIndex(r.Bucket)
-		if day < 0 {
-			continue
-		}
-		p, key := periodOfDay[day], groupKey(r.GroupKey)
-		totals[p].add(r.Revenue)
-		if q.By == "" {
-			continue
-		}
-		groups[key] = r.GroupKey
-		s := sums[cell{p, key}]
-		s.add(r.Revenue)
-		sums[cell{p, key}] = s
-	}
-	labels, err := groupLabels(db, q.By, groups)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]RevenuePeriod, len(periods))
-	for i, p := range periods {
-		out[i] = RevenuePeriod{Period: p, Total: totals[i], Groups: make([]GroupRevenue, len(labels))}
-		for j, l := range labels {
-			out[i].Groups[j] = GroupRevenue{Label: l, Revenue: sums[cell{i, groupKey(l.ID)}]}
+	out := make([]RevenuePeriod, len(t.periods))
+	for i, p := range t.periods {
+		out[i] = RevenuePeriod{Period: p, Total: t.totals[i], Groups: make([]GroupRevenue, len(t.labels))}
+		for j, l := range t.labels {
+			out[i].Groups[j] = GroupRevenue{Label: l, Revenue: t.cells[i][j]}
 		}
 	}
 	return out, nil
