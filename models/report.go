@@ -139,7 +139,12 @@ type ReportPeriod struct {
 // empty ones as zeros, and every period lists the same groups.
 func Report(ctx context.Context, db *gorm.DB, v Viewer, q ReportQuery) ([]ReportPeriod, error) {
 	db = db.WithContext(ctx)
-	t, err := byPeriod(db, visiblePatients(db, v, q.Filter), q, q.DateColumn, funnelColumns, (*Counts).add)
+	t, err := byPeriod(db, visiblePatients(db, v, q.Filter), q, q.DateColumn, func(bucket clause.Expression, group any) clause.Expression {
+		if group == nil {
+			return clause.Expr{SQL: "? AS bucket, NULL AS group_key, " + funnelColumns, Vars: []any{bucket}}
+		}
+		return clause.Expr{SQL: "? AS bucket, ? AS group_key, " + funnelColumns, Vars: []any{bucket, group}}
+	}, (*Counts).add)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +167,11 @@ type periodTable[T any] struct {
 	cells   [][]T
 }
 
+// selectFigures selects a report's columns: the day bucket, the group
+// (nil: none) and the figures; each report writes its own, so that its SQL
+// text stays constant.
+type selectFigures func(bucket clause.Expression, group any) clause.Expression
+
 // bucketRow is a row of a report's query: a day, a group, its figures.
 type bucketRow[T any] struct {
 	Bucket   int64
@@ -172,16 +182,15 @@ type bucketRow[T any] struct {
 // byPeriod sums the figures (SQL columns) of query's rows whose date
 // column falls in q's range, by day and q's group, then folds the days
 // into q's periods: the reports of patients and of visits alike.
-func byPeriod[T any](db, query *gorm.DB, q ReportQuery, dateColumn, figures string, add func(*T, T)) (periodTable[T], error) {
+func byPeriod[T any](db, query *gorm.DB, q ReportQuery, dateColumn string, figures selectFigures, add func(*T, T)) (periodTable[T], error) {
 	periods := CalendarPeriods(q.From, q.To, q.Group)
 	end := periods[len(periods)-1].End
 	buckets := newDayBuckets(q.From, end)
-	selection := clause.Expr{SQL: "? AS bucket, NULL AS group_key, " + figures,
-		Vars: []any{buckets.expression(db, dateColumn)}}
+	var group any // nil: no group
 	if q.By != "" {
-		selection = clause.Expr{SQL: "? AS bucket, ? AS group_key, " + figures,
-			Vars: []any{buckets.expression(db, dateColumn), clause.Column{Name: q.byColumn}}}
+		group = clause.Column{Name: q.byColumn}
 	}
+	selection := figures(buckets.expression(db, dateColumn), group)
 	var rows []bucketRow[T]
 	err := query.
 		Clauses(clause.Select{Expression: selection}).

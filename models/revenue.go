@@ -96,7 +96,12 @@ func visibleVisits(db *gorm.DB, v Viewer, f PatientFilter) *gorm.DB {
 // in); a purged patient's are gone with it.
 func RevenueReport(ctx context.Context, db *gorm.DB, v Viewer, q RevenueQuery) ([]RevenuePeriod, error) {
 	db = db.WithContext(ctx)
-	t, err := byPeriod(db, visibleVisits(db, v, q.Filter), q.ReportQuery, "reach_time", revenueColumns, (*Revenue).add)
+	t, err := byPeriod(db, visibleVisits(db, v, q.Filter), q.ReportQuery, "reach_time", func(bucket clause.Expression, group any) clause.Expression {
+		if group == nil {
+			return clause.Expr{SQL: "? AS bucket, NULL AS group_key, " + revenueColumns, Vars: []any{bucket}}
+		}
+		return clause.Expr{SQL: "? AS bucket, ? AS group_key, " + revenueColumns, Vars: []any{bucket, group}}
+	}, (*Revenue).add)
 	if err != nil {
 		return nil, err
 	}
