@@ -80,12 +80,9 @@ func (rc ReportController) Report(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	from := b.requiredDate(rc.Clinic.Location(c), "from")
-	to := b.requiredDate(rc.Clinic.Location(c), "to")
-	group := models.GroupDay
-	if g, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "group"); ok {
-		group = models.Granularity(g)
-	}
+	loc := rc.Clinic.Location(c)
+	from, to := dateRange(b, loc)
+	group := bindGroup(b)
 	by := ""
 	if name, v, ok := b.value("by"); ok {
 		if _, _, known := models.ReportByColumn(v); !known {
@@ -114,7 +111,7 @@ func (rc ReportController) Report(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	out := reportJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Group: string(group),
-		DateField: dateColumn, TimeZone: rc.Clinic.Location(c).String(), Groups: []groupLabelJSON{}, Periods: make([]reportPeriodJSON, len(periods))}
+		DateField: dateColumn, TimeZone: loc.String(), Groups: []groupLabelJSON{}, Periods: make([]reportPeriodJSON, len(periods))}
 	if by != "" {
 		out.By = &by
 	}
@@ -176,7 +173,7 @@ func (rc ReportController) Dashboard(c *gin.Context) (any, error) {
 	window := func(w models.DashboardWindow) windowJSON {
 		return windowJSON{figures(w.Current, w.Figures), figures(w.Previous, w.PrevFigure)}
 	}
-	return dashboardEnvelope{Dashboard: dashboardJSON{TimeZone: rc.Clinic.Location(c).String(), Now: strconv.FormatInt(now.Unix(), 10),
+	return dashboardEnvelope{Dashboard: dashboardJSON{TimeZone: now.Location().String(), Now: strconv.FormatInt(now.Unix(), 10),
 		Today: window(d.Today), Week: window(d.Week), Month: window(d.Month)}}, nil
 }
 
@@ -222,9 +219,10 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 	if p, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "period"); ok {
 		g = models.Granularity(p)
 	}
-	day := rc.Now().In(rc.Clinic.Location(c))
+	loc := rc.Clinic.Location(c)
+	day := rc.Now().In(loc)
 	if name, v, ok := b.value("date"); ok {
-		parsed, valid := models.ParsePeriod(v, g, rc.Clinic.Location(c))
+		parsed, valid := models.ParsePeriod(v, g, loc)
 		if !valid {
 			b.invalid(name)
 		}

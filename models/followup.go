@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -117,12 +116,8 @@ func PatientFollowups(ctx context.Context, db *gorm.DB, v Viewer, patientID uint
 func FindFollowup(ctx context.Context, db *gorm.DB, v Viewer, id uint64) (Followup, error) {
 	db = db.WithContext(ctx)
 	var f Followup
-	err := db.Where(clause.Eq{Column: "id", Value: id}).Take(&f).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return f, apierr.ErrNotFound
-	}
-	if err != nil {
-		return f, err
+	if err := db.Where(clause.Eq{Column: "id", Value: id}).Take(&f).Error; err != nil {
+		return f, notFound(err)
 	}
 	if _, err := findPatient(db, v, f.PatientID, v.Can(PermPatientRestore)); err != nil {
 		return Followup{}, err

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -117,12 +116,8 @@ func UpdateVisit(ctx context.Context, db *gorm.DB, v Viewer, visitID uint64, in 
 	var p Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var old Visit
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: visitID}).Take(&old).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apierr.ErrNotFound
-		}
-		if err != nil {
-			return err
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: visitID}).Take(&old).Error; err != nil {
+			return notFound(err)
 		}
 		before, err := lockEditable(tx, v, old.PatientID)
 		if err != nil {
@@ -267,12 +262,8 @@ func PatientVisits(ctx context.Context, db *gorm.DB, v Viewer, patientID uint64)
 func FindVisit(ctx context.Context, db *gorm.DB, v Viewer, id uint64) (Visit, error) {
 	db = db.WithContext(ctx)
 	var visit Visit
-	err := db.Where(clause.Eq{Column: "id", Value: id}).Take(&visit).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return visit, apierr.ErrNotFound
-	}
-	if err != nil {
-		return visit, err
+	if err := db.Where(clause.Eq{Column: "id", Value: id}).Take(&visit).Error; err != nil {
+		return visit, notFound(err)
 	}
 	if _, err := findPatient(db, v, visit.PatientID, v.Can(PermPatientRestore)); err != nil {
 		return Visit{}, err
