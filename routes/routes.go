@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-contrib/gzip"
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
@@ -23,6 +24,7 @@ import (
 	"crm/internal/memo"
 	"crm/middleware"
 	"crm/models"
+	"crm/web"
 )
 
 // APIPrefix is where the frontend expects the API.
@@ -161,6 +163,12 @@ func Engine(d Deps) (*gin.Engine, error) {
 	engine.GET("/docs/swagger-ui-bundle.js", reference.Asset("swagger-ui-bundle.js", "text/javascript; charset=utf-8"))
 	engine.GET("/docs/swagger-ui.css", reference.Asset("swagger-ui.css", "text/css; charset=utf-8"))
 	engine.GET("/docs/api-docs.js", reference.Asset("api-docs.js", "text/javascript; charset=utf-8"))
+	// The web console: its page and its assets, compressed (the API's
+	// responses are left as they are).
+	console := controllers.ConsoleController{Files: web.Files, Missing: middleware.NoRoute}
+	compressed := engine.Group("", gzip.Gzip(gzip.DefaultCompression))
+	compressed.GET("/", console.Page)
+	compressed.GET("/assets/*file", console.Asset)
 
 	api := engine.Group(APIPrefix, middleware.ParseParams(d.Config.HTTP.MaxBodyBytes))
 	// Every request's database work ends by database.request_timeout,
@@ -294,6 +302,8 @@ func PublicRoutes() []string {
 		"GET /docs/swagger-ui-bundle.js",
 		"GET /docs/swagger-ui.css",
 		"GET /docs/api-docs.js",
+		"GET /",
+		"GET /assets/*file",
 		"POST " + APIPrefix + "/token",
 		"PATCH " + APIPrefix + "/token",
 		"DELETE " + APIPrefix + "/token",

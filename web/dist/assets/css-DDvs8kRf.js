@@ -1,0 +1,1 @@
+import"./index-dMSJu1iw.js";import"./css-DIsIi6i_.js";

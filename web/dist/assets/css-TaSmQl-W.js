@@ -1,0 +1,1 @@
+import"./index-dMSJu1iw.js";import"./css-uLu5J8wH.js";
