@@ -42,7 +42,7 @@ func TestWrongMethods(t *testing.T) {
 func TestUnknownPath(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		for _, path := range []string{"/", api, api + "/nothing/", "/back_end/api/v2/token/", api + "/token/extra"} {
+		for _, path := range []string{"/nothing", api, api + "/nothing/", "/back_end/api/v2/token/", api + "/token/extra"} {
 			wantError(t, e.call(t, "GET", path), 46001, "接口不存在")
 		}
 	})

@@ -1,1 +1,0 @@
-import"./index-dMSJu1iw.js";

@@ -1,0 +1,1 @@
+import"./index-pctUBjBc.js";import"./css-CwQ5jKZ2.js";

@@ -1,0 +1,1 @@
+import"./index-pctUBjBc.js";import"./css-DxQQEuE5.js";
