@@ -36,7 +36,9 @@ export const router = createRouter({
       path: '/',
       component: () => import('./views/LayoutView.vue'),
       children: [
-        { path: '', redirect: () => firstAllowed() },
+        // Where / leads depends on the role, known only once the guard
+        // below has loaded the session (a redirect would be decided first).
+        { path: '', component: { render: () => null }, meta: { home: true } },
         ...screens.map((s) => ({ path: s.path.slice(1), component: s.component, meta: { screen: s } })),
       ],
     },
@@ -58,6 +60,7 @@ router.beforeEach(async (to) => {
       return hasToken() ? false : { path: '/login' }
     }
   }
+  if (to.meta.home) return firstAllowed()
   const screen = to.meta.screen
   if (screen && !allowed(screen)) return firstAllowed()
   return true

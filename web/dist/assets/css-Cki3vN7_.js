@@ -1,1 +1,0 @@
-import"./index-pctUBjBc.js";import"./css-CwQ5jKZ2.js";

@@ -1,1 +1,0 @@
-import"./index-pctUBjBc.js";import"./css-DxQQEuE5.js";

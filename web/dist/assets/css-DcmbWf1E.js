@@ -1,1 +1,0 @@
-import"./index-pctUBjBc.js";
