@@ -94,3 +94,27 @@ export function shiftDay(key, days) {
   d.setUTCDate(d.getUTCDate() + days)
   return d.toISOString().slice(0, 10)
 }
+
+// offsetSeconds is how far the zone's wall clock is ahead of UTC at an
+// instant (8 h for Asia/Shanghai; it moves with daylight saving elsewhere).
+function offsetSeconds(millis, timeZone) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(new Date(millis))
+  const part = (type) => Number(parts.find((p) => p.type === type).value)
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'))
+  return (wall - millis) / 1000
+}
+
+// dayStart is the unix second at which a day (2026-12-03) begins in the
+// clinic's zone: a filter's days are the clinic's days, as in the reports,
+// whatever zone the browser is in.
+export function dayStart(key, timeZone = session.settings.timezone || 'Asia/Shanghai') {
+  const midnightUTC = Date.parse(key + 'T00:00:00Z')
+  let start = midnightUTC / 1000 - offsetSeconds(midnightUTC, timeZone)
+  // Across a daylight-saving change the offset at the day's start differs.
+  const corrected = midnightUTC / 1000 - offsetSeconds(start * 1000, timeZone)
+  if (corrected !== start) start = corrected
+  return start
+}
+

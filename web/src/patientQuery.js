@@ -1,5 +1,6 @@
-// The pool's filter as the API's query: date ranges become the inclusive
-// unix-second bounds of whole days.
+// The pool's filter and sort columns, and the filter as the API's query.
+import { dayStart, shiftDay } from './labels.js'
+
 export const SORTABLE = {
   id: 'id', name: 'name', sex: 'sex', age: 'age', addTime: 'add_time', orderTime: 'order_time', reachTime: 'reach_time',
   state: 'state', authorId: 'author_id', doctorId: 'doctor_id', diseaseId: 'disease_id', mediaFromId: 'media_from_id',
@@ -15,17 +16,16 @@ export function emptyFilter() {
   }
 }
 
-export function filterQuery(filter) {
+// filterQuery turns the screen's filter into the API's query. Date ranges
+// hold day keys (2026-12-03) and become the inclusive unix-second bounds
+// of those days in the clinic's zone.
+export function filterQuery(filter, timeZone) {
   const query = {}
   for (const [key, value] of Object.entries(filter)) {
     if (RANGE_KEYS.includes(key)) {
       if (value && value[0] && value[1]) {
-        const from = new Date(value[0])
-        const to = new Date(value[1])
-        from.setHours(0, 0, 0, 0)
-        to.setHours(23, 59, 59, 0)
-        query[key + '_from'] = Math.floor(from.getTime() / 1000)
-        query[key + '_to'] = Math.floor(to.getTime() / 1000)
+        query[key + '_from'] = dayStart(value[0], timeZone)
+        query[key + '_to'] = dayStart(shiftDay(value[1], 1), timeZone) - 1
       }
     } else if (value !== '' && value !== null && value !== undefined) {
       query[key] = typeof value === 'string' ? value.trim() : value

@@ -1,1 +1,0 @@
-import"./index-CrLNm42n.js";

@@ -1,0 +1,1 @@
+import"./index-MFZfuzSe.js";import"./css-AMI7npsS.js";
