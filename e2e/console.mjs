@@ -86,7 +86,7 @@ async function go(page, screen) {
 
 async function snap(page, name) {
   if (!shots) return;
-  await page.waitForTimeout(600); // animations and charts settle
+  await page.waitForTimeout(1500); // animations and charts settle
   await page.screenshot({ path: join(shots, name + '.png') });
 }
 

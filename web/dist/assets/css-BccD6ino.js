@@ -1,0 +1,1 @@
+import"./index-e_3qtl8S.js";import"./css-BuXsdlj8.js";
