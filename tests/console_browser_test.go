@@ -28,6 +28,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "../e2e/console.mjs", base, shortLived)
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "CRM_E2E_ADMIN_PASSWORD="+adminPassword)
+	// SCREENSHOTS=docs/screenshots redraws the README's pictures: a relative
+	// folder is the repository's, not this package's.
+	if shots := os.Getenv("SCREENSHOTS"); shots != "" && !filepath.IsAbs(shots) {
+		cmd.Env = append(cmd.Env, "SCREENSHOTS="+filepath.Join("..", shots))
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
