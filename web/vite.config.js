@@ -10,10 +10,11 @@ import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 export default defineConfig({
   plugins: [
     vue(),
-    // Element Plus per component, styles included, so a screen pulls only
-    // what it uses (the first screen stays light).
-    AutoImport({ resolvers: [ElementPlusResolver()], dts: false }),
-    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false }),
+    // Element Plus per component, so a screen pulls only the scripts it
+    // uses (the first screen stays light); its styles are one stylesheet,
+    // imported by main.js.
+    AutoImport({ resolvers: [ElementPlusResolver({ importStyle: false })], dts: false }),
+    Components({ resolvers: [ElementPlusResolver({ importStyle: false })], dts: false }),
   ],
   build: {
     outDir: 'dist',

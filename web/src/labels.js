@@ -36,12 +36,25 @@ export function staffName(id) {
   return session.staff[id] || '#' + id
 }
 
+// Formatters by zone and precision: making one costs far more than using
+// it, and a page of the pool shows a hundred times.
+const formatters = new Map()
+
+function formatter(timeZone, withTime) {
+  const key = timeZone + (withTime ? ' time' : '')
+  if (!formatters.has(key)) {
+    const options = { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hourCycle: 'h23' }
+    if (withTime) Object.assign(options, { hour: '2-digit', minute: '2-digit' })
+    formatters.set(key, new Intl.DateTimeFormat('zh-CN', options))
+  }
+  return formatters.get(key)
+}
+
 // formatTime shows unix seconds in the clinic's time zone.
 export function formatTime(seconds, withTime = true) {
   if (seconds === null || seconds === undefined || seconds === '') return ''
-  const options = { timeZone: session.settings.timezone || 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hourCycle: 'h23' }
-  if (withTime) Object.assign(options, { hour: '2-digit', minute: '2-digit' })
-  return new Intl.DateTimeFormat('zh-CN', options).format(new Date(Number(seconds) * 1000)).replace(/\//g, '-')
+  const timeZone = session.settings.timezone || 'Asia/Shanghai'
+  return formatter(timeZone, withTime).format(new Date(Number(seconds) * 1000)).replace(/\//g, '-')
 }
 
 // Dates from pickers (Date objects) become unix seconds for the API.

@@ -54,6 +54,11 @@ router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!hasToken()) return { path: '/login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   if (!session.me) {
+    // Fetch the screen's code while the session loads, not after.
+    for (const record of to.matched) {
+      const component = record.components?.default
+      if (typeof component === 'function') component().catch(() => {})
+    }
     try {
       await load()
     } catch {

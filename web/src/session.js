@@ -37,7 +37,9 @@ export async function load() {
   session.dict = dict
   session.settings = settings.settings
   session.staff = { [me.id]: me.displayName || me.username }
-  if (can('user.manage')) await loadStaff()
+  // Staff names are for display only: a screen need not wait for them
+  // (an author shows as #id until they arrive, or if they cannot).
+  if (can('user.manage')) loadStaff().catch(() => {})
 }
 
 export async function loadStaff() {

@@ -1,1 +1,0 @@
-import"./index-e_3qtl8S.js";import"./css-BuXsdlj8.js";
