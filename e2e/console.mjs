@@ -267,6 +267,18 @@ test('patients: register with a duplicate hint, edit, search, sort, book, arrive
   if (!file.suggestedFilename().endsWith('.csv')) throw new Error(`export file: ${file.suggestedFilename()}`);
   const csv = readFileSync(await file.path(), 'utf8');
   if (!csv.includes('王五六')) throw new Error('the export lacks the new patient');
+
+  // The less used filters: a keyword, then a registration date range.
+  await page.locator('input[name=q]').fill('');
+  await page.getByRole('button', { name: '更多条件' }).click();
+  await page.getByPlaceholder('关键词').fill('痤疮');
+  await page.getByPlaceholder('关键词').press('Enter');
+  await page.getByText('共 13 位患者').waitFor(); // every third of the 40 seeded
+  const range = page.waitForRequest((r) => r.url().includes('add_time_from=') && r.url().includes('add_time_to='));
+  await page.getByPlaceholder('登记日期').click();
+  await page.locator('.el-date-range-picker td.today').first().click();
+  await page.locator('.el-date-range-picker td.today').first().click();
+  await range;
   await page.context().close();
 });
 
