@@ -543,7 +543,7 @@ test('a tablet: the menu folds and the pool is usable', async () => {
   if (aside.width > 80) throw new Error(`the menu is ${aside.width}px wide on a tablet`);
   await page.getByRole('button', { name: '登记患者' }).click();
   await dialog(page, '登记患者').locator('input[name=name]').waitFor();
-  if (shots) await page.screenshot({ path: join(shots, 'tablet.png') });
+  await snap(page, 'tablet');
   await page.context().close();
 });
 
