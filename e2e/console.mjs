@@ -447,6 +447,13 @@ test('account: change the password, log out, log in with the new one', async () 
   const page = await newPage('account');
   await login(page, 'jingli', 'password-jingli');
   await page.locator('.who').hover();
+  const popup = page.waitForEvent('popup');
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: '接口文档' }).click();
+  const docs = await popup;
+  await docs.waitForLoadState();
+  if (!docs.url().endsWith('/docs')) throw new Error(`the API reference opened at ${docs.url()}`);
+  await docs.close();
+  await page.locator('.who').hover();
   await page.locator('.el-dropdown-menu__item:visible', { hasText: '我的账号' }).click();
   await page.locator('input[name=old_password]').fill('password-jingli');
   await page.locator('input[name=new_password]').fill('new-password-jingli');
