@@ -525,8 +525,12 @@ test('an expired token is refreshed and the request retried (42001)', async () =
   const refreshes = [];
   page.on('request', (r) => { if (r.method() === 'PATCH' && r.url().endsWith(API + '/token')) refreshes.push(r); });
   await login(page, 'admin', adminPassword, shortBase);
+  // On a slow machine the dashboard's own calls may already meet 42001:
+  // let them settle, then let the token (3 s on that server) expire.
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(4500);
+  refreshes.length = 0;
   const before = await page.evaluate(() => localStorage.getItem('crm.token'));
-  await page.waitForTimeout(4500); // the token lives 3 s on that server
   const lists = [];
   page.on('response', (r) => { if (r.url().includes(API + '/patient?')) lists.push(r); });
   await page.locator('.aside .el-menu-item', { hasText: '客户池' }).click();
