@@ -26,10 +26,7 @@ func TestServedAPIReference(t *testing.T) {
 		!strings.Contains(string(page.body), `<script src="/docs/api-docs.js"></script>`) {
 		t.Errorf("/docs: %d %s", page.status, page.body)
 	}
-	policy := page.header.Get("Content-Security-Policy")
-	if !strings.Contains(policy, "script-src 'self';") || strings.Contains(policy, "unsafe-eval") || strings.Contains(policy, "script-src 'self' 'unsafe-inline'") {
-		t.Errorf("/docs policy: %q", policy)
-	}
+	wantOnlyOwnScripts(t, "/docs", page)
 	if strings.Contains(string(page.body), "http") {
 		t.Errorf("/docs loads something from elsewhere: %s", page.body)
 	}
