@@ -124,10 +124,15 @@ function offsetSeconds(millis, timeZone) {
 // whatever zone the browser is in.
 export function dayStart(key, timeZone = session.settings.timezone || 'Asia/Shanghai') {
   const midnightUTC = Date.parse(key + 'T00:00:00Z')
-  let start = midnightUTC / 1000 - offsetSeconds(midnightUTC, timeZone)
-  // Across a daylight-saving change the offset at the day's start differs.
-  const corrected = midnightUTC / 1000 - offsetSeconds(start * 1000, timeZone)
-  if (corrected !== start) start = corrected
-  return start
+  const guess = midnightUTC / 1000 - offsetSeconds(midnightUTC, timeZone)
+  // The offset that counts is the one at the day's start, which differs
+  // from the guess's across a daylight-saving change.
+  return midnightUTC / 1000 - offsetSeconds(guess * 1000, timeZone)
+}
+
+// dayRange is the inclusive unix-second bounds of the clinic's days from
+// one day key to another, as the API's _from/_to filters take them.
+export function dayRange(fromKey, toKey, timeZone) {
+  return { from: dayStart(fromKey, timeZone), to: dayStart(shiftDay(toKey, 1), timeZone) - 1 }
 }
 

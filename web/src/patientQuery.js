@@ -1,5 +1,5 @@
 // The pool's filter and sort columns, and the filter as the API's query.
-import { dayStart, shiftDay } from './labels.js'
+import { dayRange } from './labels.js'
 
 export const SORTABLE = {
   id: 'id', name: 'name', sex: 'sex', age: 'age', addTime: 'add_time', orderTime: 'order_time', reachTime: 'reach_time',
@@ -24,8 +24,9 @@ export function filterQuery(filter, timeZone) {
   for (const [key, value] of Object.entries(filter)) {
     if (RANGE_KEYS.includes(key)) {
       if (value && value[0] && value[1]) {
-        query[key + '_from'] = dayStart(value[0], timeZone)
-        query[key + '_to'] = dayStart(shiftDay(value[1], 1), timeZone) - 1
+        const { from, to } = dayRange(value[0], value[1], timeZone)
+        query[key + '_from'] = from
+        query[key + '_to'] = to
       }
     } else if (value !== '' && value !== null && value !== undefined) {
       query[key] = typeof value === 'string' ? value.trim() : value

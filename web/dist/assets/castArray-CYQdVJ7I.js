@@ -1,1 +1,0 @@
-import{Yt as e}from"./index-XQlT1gKe.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};
