@@ -287,8 +287,11 @@ test('recycle bin: delete, restore, purge', async () => {
   await login(page, 'admin', adminPassword);
   await go(page, 'patients');
   for (let round = 0; round < 2; round++) {
+    // The answer itself, not the toast: the first round's may still show.
+    const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes(API + '/patient/'));
     await row(page, '谢飞二').getByRole('button', { name: '删除' }).click();
     await confirm(page);
+    await deleted;
     await toast(page, '已移入回收站');
     await go(page, 'recycle');
     await row(page, '谢飞二').first().waitFor();
