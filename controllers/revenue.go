@@ -21,7 +21,7 @@ type revenueJSON struct {
 }
 
 func presentRevenue(r models.Revenue) revenueJSON {
-	return revenueJSON{r.Visits, r.First, r.Returns, r.Amount, models.Yuan(r.Amount)}
+	return revenueJSON{r.Visits, r.First, r.Returns(), r.Amount, models.Yuan(r.Amount)}
 }
 
 type groupRevenueJSON struct {

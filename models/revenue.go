@@ -12,24 +12,27 @@ import (
 )
 
 // Revenue is what a set of visits that happened (arrived) brought: how
-// many, how many first visits (初诊) and returns (复诊), and the amount in
-// fen.
+// many, how many first visits (初诊), and the amount in fen.
 type Revenue struct {
-	Visits  int64
-	First   int64
-	Returns int64
-	Amount  int64
+	Visits int64
+	First  int64
+	Amount int64
 }
+
+// Returns are the visits that were not first visits (复诊).
+func (r Revenue) Returns() int64 { return r.Visits - r.First }
 
 func (r *Revenue) add(o Revenue) {
 	r.Visits += o.Visits
 	r.First += o.First
-	r.Returns += o.Returns
 	r.Amount += o.Amount
 }
 
-const revenueColumns = "COUNT(*) AS visits, SUM(CASE WHEN first THEN 1 ELSE 0 END) AS first, " +
-	"SUM(CASE WHEN first THEN 0 ELSE 1 END) AS returns, COALESCE(SUM(amount), 0) AS amount"
+// The fewest aggregates over the plainest expressions: a year's report
+// sums some 150,000 visits, and each CASE or extra SUM costs there
+// (returns are visits less first visits; a group has at least one visit,
+// so SUM(amount) is never NULL).
+const revenueColumns = "COUNT(*) AS visits, SUM(first) AS first, SUM(amount) AS amount"
 
 // RevenueBy names the dimensions of the revenue report: the visit's
 // patient's consultant and channel, the visit's doctor and disease.
