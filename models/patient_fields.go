@@ -30,6 +30,7 @@ type PatientField struct {
 	Multiline bool
 
 	ref    func(p *Patient) any // the field in p, as a pointer
+	scan   func(p *Patient) any // a scan target reading the column into the field
 	value  func(p *Patient) *string
 	shown  func(p *Patient, v Viewer) *string // value as v may see it; nil: value
 	assign func(dst, src *Patient)
@@ -55,6 +56,7 @@ func field[T patientFieldType](column string, ref func(p *Patient) *T, export ex
 		Column:   column,
 		Writable: true,
 		ref:      func(p *Patient) any { return ref(p) },
+		scan:     func(p *Patient) any { return columnScanner[T]{ref(p)} },
 		value:    func(p *Patient) *string { return convert(*ref(p)) },
 		assign:   func(dst, src *Patient) { *ref(dst) = *ref(src) },
 		header:   export.header,
@@ -251,13 +253,16 @@ func listedColumns(extra ...clause.Column) clause.Select {
 
 // listedTargets are the scan targets of a listedSelect row into p, then
 // the extra columns'.
-func listedTargets(p *Patient, extra ...any) []any {
+func listedTargets(p *Patient, extra ...*int64) []any {
 	targets := make([]any, 0, len(patientFields)+2+len(extra))
-	targets = append(targets, &p.ID, &p.TelDigits)
+	targets = append(targets, columnScanner[uint64]{&p.ID}, columnScanner[string]{&p.TelDigits})
 	for _, f := range patientFields {
-		targets = append(targets, f.ref(p))
+		targets = append(targets, f.scan(p))
 	}
-	return append(targets, extra...)
+	for _, e := range extra {
+		targets = append(targets, columnScanner[int64]{e})
+	}
+	return targets
 }
 
 func text(s string) *string { return &s }
