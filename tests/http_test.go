@@ -2,11 +2,13 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +59,28 @@ func TestTrailingSlashAnsweredDirectly(t *testing.T) {
 			if resp.status != http.StatusOK || strings.Contains(string(resp.body), "stateCode") {
 				t.Errorf("%s: %d %s", path, resp.status, resp.body)
 			}
+		}
+	})
+}
+
+// A body past net/http's 2 KiB buffer is sent with its length, not
+// chunked (one socket write fewer for every page of the list).
+func TestBodiesCarryTheirLength(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		token := e.admin(t).token
+		for i := range 10 {
+			e.createPatient(t, token, "name", fmt.Sprintf("长度%d", i), "add_time", "1", "state", "0", "remarks", strings.Repeat("备注", 50))
+		}
+		resp := e.call(t, "GET", api+"/patient/", query("token", token))
+		if resp.status != http.StatusOK || len(resp.body) <= 2048 {
+			t.Fatalf("list: %d, %d bytes: want a body past 2 KiB", resp.status, len(resp.body))
+		}
+		if got := resp.header.Get("Content-Length"); got != strconv.Itoa(len(resp.body)) {
+			t.Errorf("Content-Length %q for %d bytes", got, len(resp.body))
+		}
+		if got := resp.header.Get("Content-Type"); got != "application/json; charset=utf-8" {
+			t.Errorf("Content-Type %q", got)
 		}
 	})
 }
