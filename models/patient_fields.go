@@ -3,7 +3,6 @@ package models
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -241,21 +240,15 @@ func (p *Patient) apply(in *Patient, set PatientFieldSet) {
 
 // listedSelect reads a listed patient: the id, the phone digits (the
 // masking needs them) and every field of the table, in the order
-// listedTargets scans them. Its text is written once (quoting two dozen
-// columns on every request was a third of building the list's
-// statement); backquotes serve MySQL and SQLite alike.
+// listedTargets scans them.
 var listedSelect = listedColumns()
 
-// firstPageSelect adds the all-time count and the seal that the first
-// page joins.
-var firstPageSelect = listedColumns("`counted`.`n`", "`seal`.`counted_before`")
-
-func listedColumns(extra ...string) clause.Select {
-	columns := []string{"`patients`.`id`", "`patients`.`tel_digits`"}
+func listedColumns(extra ...clause.Column) clause.Select {
+	columns := []clause.Column{{Table: "patients", Name: "id"}, {Table: "patients", Name: "tel_digits"}}
 	for _, f := range patientFields {
-		columns = append(columns, "`patients`.`"+f.Column+"`")
+		columns = append(columns, clause.Column{Table: "patients", Name: f.Column})
 	}
-	return clause.Select{Expression: clause.Expr{SQL: strings.Join(append(columns, extra...), ",")}}
+	return clause.Select{Columns: append(columns, extra...)}
 }
 
 // listedTargets are the scan targets of a listedSelect row into p, then

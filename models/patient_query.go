@@ -468,7 +468,7 @@ func (q poolQuery) firstPage(page PatientPage) ([]Patient, int64, error) {
 		Joins("JOIN patient_counts counted ON counted.deleted = ? AND counted.author_id = ? AND counted.state = ? "+
 			"AND counted.span = ? AND counted.bucket = 0", q.f.Deleted, author, state, spanAll).
 		Joins("JOIN patient_count_seal seal ON seal.id = 1").
-		Clauses(firstPageSelect).
+		Clauses(listedColumns(clause.Column{Table: "counted", Name: "n"}, clause.Column{Table: "seal", Name: "counted_before"})).
 		Order(page.Sort.orderBy(page.Desc)).Limit(page.PerPage).Rows()
 	if err != nil {
 		return nil, 0, err
