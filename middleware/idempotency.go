@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
-	"net/http"
 	"slices"
 	"time"
 
@@ -101,7 +100,7 @@ func replayAnswer(c *gin.Context, claim models.IdempotencyKey, replay Replayer) 
 			Fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, body)
+		Respond(c, body)
 	default:
 		Fail(c, apierr.Conflict("该请求已完成，但应答未能保存"))
 	}
