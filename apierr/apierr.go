@@ -53,6 +53,7 @@ var (
 	ErrNoSuchRoute     = &Error{CodeNotFound, "接口不存在"}
 	ErrConflict        = &Error{CodeConflict, "记录已存在"}
 	ErrTooManyRequests = &Error{CodeTooManyRequests, "请求过于频繁，请稍后再试"}
+	ErrBusy            = &Error{CodeTooManyRequests, "服务器繁忙，请稍后再试"}
 	ErrBodyTooLarge    = &Error{CodeBodyTooLarge, "请求体过大"}
 	ErrHeadersTooLarge = &Error{CodeBodyTooLarge, "请求头过大"}
 	ErrOriginRefused   = &Error{CodeForbidden, "不允许的跨域来源"}

@@ -26,6 +26,23 @@ type Config struct {
 	Clinic   Clinic   `mapstructure:"clinic"`
 	Redis    Redis    `mapstructure:"redis"`
 	Metrics  Metrics  `mapstructure:"metrics"`
+	Import   Import   `mapstructure:"import"`
+}
+
+// Import bounds the lead-file imports (线索导入): each holds its file and
+// its rows in memory, so only so many run at once.
+type Import struct {
+	// Concurrency is how many files are read and imported at once; more
+	// wait up to MaxWait, then answer 45011.
+	Concurrency int           `mapstructure:"concurrency"`
+	MaxWait     time.Duration `mapstructure:"max_wait"`
+	// ParseTimeout bounds reading one file; past it the file is refused
+	// with 40035 saying so.
+	ParseTimeout time.Duration `mapstructure:"parse_timeout"`
+	// Timeout bounds a whole import request (the file read, checked and
+	// written) in place of database.request_timeout: 20,000 leads take
+	// seconds. At most http.write_timeout, which cuts any response off.
+	Timeout time.Duration `mapstructure:"timeout"`
 }
 
 // Metrics is where /metrics (Prometheus) listens: an address of its own,
@@ -55,11 +72,17 @@ func (c Clinic) Location() *time.Location {
 }
 
 type HTTP struct {
-	Addr              string        `mapstructure:"addr"`
-	CORSOrigins       []string      `mapstructure:"cors_origins"`
-	TrustedProxies    []string      `mapstructure:"trusted_proxies"`
-	RealStatusCodes   bool          `mapstructure:"real_status_codes"`
-	MaxBodyBytes      int64         `mapstructure:"max_body_bytes"`
+	Addr            string   `mapstructure:"addr"`
+	CORSOrigins     []string `mapstructure:"cors_origins"`
+	TrustedProxies  []string `mapstructure:"trusted_proxies"`
+	RealStatusCodes bool     `mapstructure:"real_status_codes"`
+	MaxBodyBytes    int64    `mapstructure:"max_body_bytes"`
+	// BodyBudgetBytes bounds the bytes of request bodies held in memory at
+	// once, server-wide (bodies are read before the token is known: the
+	// legacy frontend sends it in the body); a body past the budget waits
+	// up to BodyBudgetWait, then answers 45011. GETs take none of it.
+	BodyBudgetBytes   int64         `mapstructure:"body_budget_bytes"`
+	BodyBudgetWait    time.Duration `mapstructure:"body_budget_wait"`
 	MaxHeaderBytes    int           `mapstructure:"max_header_bytes"`
 	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
 	ReadTimeout       time.Duration `mapstructure:"read_timeout"`
@@ -163,6 +186,8 @@ func Default() Config {
 		HTTP: HTTP{
 			Addr:              ":8080",
 			MaxBodyBytes:      1 << 20,
+			BodyBudgetBytes:   32 << 20,
+			BodyBudgetWait:    2 * time.Second,
 			MaxHeaderBytes:    64 << 10,
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -205,6 +230,7 @@ func Default() Config {
 		Log:    Log{Level: "info", Format: "text"},
 		Audit:  Audit{RetentionDays: 365, PruneInterval: 24 * time.Hour, PruneBatch: 1000},
 		Clinic: Clinic{TimeZone: "Asia/Shanghai", Name: "诊所", DefaultPageSize: 30},
+		Import: Import{Concurrency: 2, MaxWait: 3 * time.Second, ParseTimeout: 5 * time.Second, Timeout: 25 * time.Second},
 	}
 }
 
@@ -342,6 +368,15 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		add("http.max_body_bytes must be at least 1024")
+	}
+	if c.HTTP.BodyBudgetBytes < c.HTTP.MaxBodyBytes || c.HTTP.BodyBudgetWait < 0 {
+		add("http.body_budget_bytes must be at least http.max_body_bytes, and http.body_budget_wait 0 or more")
+	}
+	if c.Import.Concurrency < 1 || c.Import.MaxWait < 0 || c.Import.ParseTimeout < 100*time.Millisecond {
+		add("import.concurrency must be at least 1, import.max_wait 0 or more, import.parse_timeout at least 100ms")
+	}
+	if c.Import.Timeout < c.Import.ParseTimeout || c.Import.Timeout > c.HTTP.WriteTimeout {
+		add("import.timeout must be at least import.parse_timeout and at most http.write_timeout")
 	}
 	if c.Audit.RetentionDays < 0 || c.Audit.PruneInterval <= 0 || c.Audit.PruneBatch < 1 || c.Audit.PruneBatch > 10000 {
 		add("audit.retention_days must be 0 (keep forever) or more, prune_interval positive, prune_batch 1-10000")

@@ -40,7 +40,7 @@ func FuzzBindPatient(f *testing.F) {
 			c.Request = httptest.NewRequest(method, "/", bytes.NewReader(body))
 			c.Request.URL.RawQuery = query
 			c.Request.Header.Set("Content-Type", contentType)
-			middleware.ParseParams(1 << 20)(c)
+			middleware.ParseParams(1<<20, nil)(c)
 			if c.IsAborted() {
 				wantBindingError(t, c.Errors.Last().Err)
 				continue

@@ -2,21 +2,21 @@ package controllers
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
-	"io"
+	"fmt"
 	"path"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 	"gorm.io/gorm"
 
 	"crm/apierr"
+	"crm/internal/spreadsheet"
 	"crm/middleware"
 	"crm/models"
 )
@@ -25,9 +25,10 @@ import (
 // template to fill, a preview that reports every row's problems, and the
 // import itself, all-or-nothing or skipping the bad rows.
 type LeadImportController struct {
-	DB     *gorm.DB
-	Now    func() time.Time
-	Clinic *Clinic // times without a zone are the clinic's
+	DB           *gorm.DB
+	Now          func() time.Time
+	Clinic       *Clinic       // times without a zone are the clinic's
+	ParseTimeout time.Duration // reading one file
 }
 
 // The file's columns are the export's (models.PatientField.Header), so an
@@ -59,9 +60,10 @@ func leadTemplateRows() [][]string {
 
 // errLeadFile: the upload is not a spreadsheet this reads.
 var (
-	errLeadFile     = apierr.Invalid("file")
-	errLeadNoFile   = apierr.Missing("file")
-	errLeadTooLarge = &apierr.Error{Code: apierr.CodeInvalidParam, Message: "参数不合法: file（最多 20000 行）"}
+	errLeadFile   = apierr.Invalid("file")
+	errLeadNoFile = apierr.Missing("file")
+	// An .xls, or an encrypted workbook (stored the same way).
+	errLeadLegacyExcel = &apierr.Error{Code: apierr.CodeInvalidParam, Message: "参数不合法: file（不支持 Excel 97-2003 的 .xls 或加密的文件，请另存为 .xlsx 或 .csv）"}
 )
 
 // Template is GET /patient/import/template: the columns to fill and an
@@ -167,22 +169,21 @@ func (lc LeadImportController) run(c *gin.Context, commit bool) (any, error) {
 		return nil, errLeadNoFile
 	}
 	in.Filename = path.Base(strings.ReplaceAll(upload.Filename, `\`, "/"))
-	table, format, err := readSpreadsheet(upload)
+	rows := leadRowReader{loc: lc.Clinic.Location(c), now: lc.Now()}
+	format, err := lc.readLeadFile(c.Request.Context(), upload, rows.add)
 	if err != nil {
 		return nil, err
 	}
-	in.Format = format
-	rows, ignored, err := lc.leadRows(table, lc.Clinic.Location(c))
-	if err != nil {
-		return nil, err
+	if rows.params == nil {
+		return nil, errLeadFile // no header: nothing but blank rows
 	}
-	in.Rows = rows
+	in.Format, in.Rows = string(format), rows.rows
 	report, err := models.ImportLeads(c.Request.Context(), lc.DB, viewer, in, lc.Now())
 	if err != nil {
 		return nil, err
 	}
-	out := leadImportJSON{Format: format, Filename: in.Filename, Rows: report.Rows, Valid: report.Valid, Problems: report.Problems,
-		Duplicates: report.Duplicates, Imported: report.Imported, Committed: report.Committed, IgnoredColumns: ignored,
+	out := leadImportJSON{Format: in.Format, Filename: in.Filename, Rows: report.Rows, Valid: report.Valid, Problems: report.Problems,
+		Duplicates: report.Duplicates, Imported: report.Imported, Committed: report.Committed, IgnoredColumns: rows.ignored,
 		Report: make([]leadRowJSON, len(report.Report))}
 	for i, r := range report.Report {
 		row := leadRowJSON{Line: r.Line, Name: r.Name, Problems: make([]leadProblemJSON, len(r.Problems)), DuplicateOf: presentIDs(r.DuplicateOf)}
@@ -198,133 +199,122 @@ func (lc LeadImportController) run(c *gin.Context, commit bool) (any, error) {
 	return leadImportEnvelope{Import: out}, nil
 }
 
-// readSpreadsheet reads the first sheet of an XLSX file, or a CSV file in
+// leadFileLimits: a file of up to MaxLeadRows leads, its header above.
+var leadFileLimits = func() spreadsheet.Limits {
+	lim := spreadsheet.Default
+	lim.Rows = models.MaxLeadRows + 1
+	return lim
+}()
+
+// readLeadFile reads the first sheet of an XLSX file, or a CSV file in
 // UTF-8 (with or without a BOM) or GB18030 (as Excel saves it on Chinese
-// Windows), as rows of trimmed cells.
-func readSpreadsheet(u middleware.Upload) ([][]string, string, error) {
-	if bytes.HasPrefix(u.Data, []byte("PK\x03\x04")) {
-		rows, err := readXLSX(u.Data)
-		return rows, "xlsx", err
+// Windows), passing each row to each, within the file limits and the
+// parse timeout; a file past either is refused with 40035 naming it.
+func (lc LeadImportController) readLeadFile(ctx context.Context, u middleware.Upload, each spreadsheet.RowFunc) (spreadsheet.Format, error) {
+	ctx, cancel := context.WithTimeout(ctx, lc.ParseTimeout)
+	defer cancel()
+	format, err := spreadsheet.Read(ctx, u.Data, u.Filename, leadFileLimits, each)
+	var limit *spreadsheet.LimitError
+	switch {
+	case err == nil:
+		return format, nil
+	case errors.As(err, &limit):
+		return "", errLeadFileLimit(limit)
+	case errors.Is(err, spreadsheet.ErrLegacyExcel):
+		return "", errLeadLegacyExcel
+	case errors.Is(err, spreadsheet.ErrUnreadable):
+		return "", errLeadFile
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return "", &apierr.Error{Code: apierr.CodeInvalidParam, Message: fmt.Sprintf("参数不合法: file（未能在 %s 内读完，文件过大或过于复杂）", lc.ParseTimeout)}
 	}
-	if strings.HasSuffix(strings.ToLower(u.Filename), ".xlsx") || bytes.IndexByte(u.Data, 0) >= 0 {
-		return nil, "", errLeadFile
-	}
-	data := bytes.TrimPrefix(u.Data, []byte("\ufeff"))
-	if !utf8.Valid(data) {
-		decoded, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil || !utf8.Valid(decoded) {
-			return nil, "", errLeadFile
-		}
-		data = decoded
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	var rows [][]string
-	for {
-		record, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return rows, "csv", nil
-		}
-		if err != nil {
-			return nil, "", errLeadFile
-		}
-		if rows = append(rows, record); len(rows) > models.MaxLeadRows+1 {
-			return nil, "", errLeadTooLarge
-		}
-	}
+	return "", err // the row reader's own answer, or the client gone
 }
 
-func readXLSX(data []byte) ([][]string, error) {
-	// Bounds on what the zip may unpack to: a small file must not expand
-	// into gigabytes.
-	book, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
-	if err != nil {
-		return nil, errLeadFile
+// errLeadFileLimit names the limit a file went past.
+func errLeadFileLimit(e *spreadsheet.LimitError) error {
+	var what string
+	switch e.Limit {
+	case spreadsheet.LimitRows:
+		what = fmt.Sprintf("最多 %d 行", models.MaxLeadRows)
+	case spreadsheet.LimitColumns:
+		what = fmt.Sprintf("最多 %d 列", e.Max)
+	case spreadsheet.LimitCellChars:
+		what = fmt.Sprintf("单元格最多 %d 字", e.Max)
+	case spreadsheet.LimitSharedStrings:
+		what = fmt.Sprintf("共享字符串最多 %d 个", e.Max)
+	case spreadsheet.LimitSharedStringBytes:
+		what = fmt.Sprintf("共享字符串解压后最多 %d MiB", e.Max>>20)
+	case spreadsheet.LimitUnzipped:
+		what = fmt.Sprintf("解压后最多 %d MiB", e.Max>>20)
+	default:
+		return errLeadFile
 	}
-	defer book.Close()
-	sheets := book.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, errLeadFile
-	}
-	iter, err := book.Rows(sheets[0])
-	if err != nil {
-		return nil, errLeadFile
-	}
-	defer iter.Close()
-	var rows [][]string
-	for iter.Next() {
-		cells, err := iter.Columns()
-		if err != nil {
-			return nil, errLeadFile
-		}
-		if rows = append(rows, cells); len(rows) > models.MaxLeadRows+1 {
-			return nil, errLeadTooLarge
-		}
-	}
-	return rows, iter.Error()
+	return &apierr.Error{Code: apierr.CodeInvalidParam, Message: "参数不合法: file（" + what + "）"}
 }
 
-// leadRows binds each row after the header by the registration's rules,
-// noting every problem of a row, not only its first; blank rows are
-// skipped. Columns with other headers are ignored and named.
-func (lc LeadImportController) leadRows(table [][]string, loc *time.Location) ([]models.LeadRow, []string, error) {
-	header := -1
-	for i, row := range table {
-		if !blankRow(row) {
-			header = i
-			break
+// leadRowReader binds each row after the header by the registration's
+// rules as it is read, noting every problem of a row, not only its first;
+// blank rows are skipped. Columns with other headers are ignored and named.
+type leadRowReader struct {
+	loc     *time.Location
+	now     time.Time
+	params  []string // by column; nil until the header is read
+	ignored []string
+	rows    []models.LeadRow
+}
+
+func (r *leadRowReader) add(line int, cells []string) error {
+	if blankRow(cells) {
+		return nil
+	}
+	if r.params == nil {
+		return r.header(cells)
+	}
+	values := map[string]string{"state": "0", "add_time": strconv.FormatInt(r.now.Unix(), 10)}
+	row := models.LeadRow{Line: line, Names: map[string]string{}}
+	for j, cell := range cells {
+		param := ""
+		if j < len(r.params) {
+			param = r.params[j]
+		}
+		cell = strings.TrimSpace(cell)
+		switch {
+		case param == "" || cell == "":
+		case namedParams[param]:
+			row.Names[param] = cell
+		case param == "add_time":
+			at, ok := parseLocalTime(cell, r.loc)
+			if !ok {
+				row.Problems = append(row.Problems, models.LeadProblem{Field: param, Code: apierr.CodeInvalidParam, Message: "参数不合法: add_time"})
+				continue
+			}
+			values[param] = strconv.FormatInt(at, 10)
+		default:
+			values[param] = cell
 		}
 	}
-	if header < 0 {
-		return nil, nil, errLeadFile
-	}
-	params := make([]string, len(table[header]))
-	ignored := []string{}
+	row.Patient, row.Problems = bindLeadRow(values, row.Problems)
+	r.rows = append(r.rows, row)
+	return nil
+}
+
+// header reads the first row that is not blank: the columns' meanings.
+func (r *leadRowReader) header(cells []string) error {
+	r.params = make([]string, len(cells))
+	r.ignored = []string{}
 	seen := map[string]bool{}
-	for i, title := range table[header] {
+	for i, title := range cells {
 		title = strings.TrimSpace(title)
 		if param, ok := leadHeaders[title]; ok && !seen[param] {
-			params[i], seen[param] = param, true
+			r.params[i], seen[param] = param, true
 		} else if title != "" {
-			ignored = append(ignored, title)
+			r.ignored = append(r.ignored, title)
 		}
 	}
 	if !seen["name"] {
-		return nil, nil, &apierr.Error{Code: apierr.CodeInvalidParam, Message: "参数不合法: file（缺少“姓名”列）"}
+		return &apierr.Error{Code: apierr.CodeInvalidParam, Message: "参数不合法: file（缺少“姓名”列）"}
 	}
-	now := lc.Now()
-	var rows []models.LeadRow
-	for i, cells := range table[header+1:] {
-		if blankRow(cells) {
-			continue
-		}
-		values := map[string]string{"state": "0", "add_time": strconv.FormatInt(now.Unix(), 10)}
-		row := models.LeadRow{Line: header + i + 2, Names: map[string]string{}}
-		for j, cell := range cells {
-			param := ""
-			if j < len(params) {
-				param = params[j]
-			}
-			cell = strings.TrimSpace(cell)
-			switch {
-			case param == "" || cell == "":
-			case namedParams[param]:
-				row.Names[param] = cell
-			case param == "add_time":
-				at, ok := parseLocalTime(cell, loc)
-				if !ok {
-					row.Problems = append(row.Problems, models.LeadProblem{Field: param, Code: apierr.CodeInvalidParam, Message: "参数不合法: add_time"})
-					continue
-				}
-				values[param] = strconv.FormatInt(at, 10)
-			default:
-				values[param] = cell
-			}
-		}
-		row.Patient, row.Problems = bindLeadRow(values, row.Problems)
-		rows = append(rows, row)
-	}
-	return rows, ignored, nil
+	return nil
 }
 
 // bindLeadRow binds a row's values; each field is bound on its own too

@@ -77,7 +77,7 @@ func TestBinderCoversTheFieldTable(t *testing.T) {
 			c, _ := gin.CreateTestContext(httptest.NewRecorder())
 			c.Request = httptest.NewRequest("PATCH", "/", strings.NewReader(url.Values{param: {sample}}.Encode()))
 			c.Request.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			middleware.ParseParams(1 << 20)(c)
+			middleware.ParseParams(1<<20, nil)(c)
 			w, err := bindPatientEdit(c)
 			if err != nil || w.set != f.Bit {
 				t.Errorf("%s=%s: bound %b (%v), want %b", param, sample, w.set, err, f.Bit)

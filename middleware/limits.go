@@ -1,7 +1,11 @@
 package middleware
 
 import (
+	"context"
+	"time"
+
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/semaphore"
 
 	"crm/apierr"
 )
@@ -25,6 +29,54 @@ func LimitHeaders(max int) gin.HandlerFunc {
 			Fail(c, apierr.ErrHeadersTooLarge)
 			return
 		}
+		c.Next()
+	}
+}
+
+// Gate bounds what the requests in flight hold at once: bytes of body in
+// memory, or lead files being imported. A request that would take it past
+// its size waits up to wait for others to finish, then is answered 45011
+// ("busy"); the server never holds more than the size, whatever arrives.
+type Gate struct {
+	slots *semaphore.Weighted
+	size  int64
+	wait  time.Duration
+}
+
+// NewGate makes a gate of size units (size 0: no gate, everything passes).
+func NewGate(size int64, wait time.Duration) *Gate {
+	if size <= 0 {
+		return nil
+	}
+	return &Gate{slots: semaphore.NewWeighted(size), size: size, wait: wait}
+}
+
+// Acquire takes n units (at most the gate's size), waiting within ctx and
+// the gate's wait; release gives them back.
+func (g *Gate) Acquire(ctx context.Context, n int64) (release func(), err error) {
+	if g == nil {
+		return func() {}, nil
+	}
+	n = min(n, g.size)
+	if !g.slots.TryAcquire(n) {
+		ctx, cancel := context.WithTimeout(ctx, g.wait)
+		defer cancel()
+		if g.slots.Acquire(ctx, n) != nil {
+			return nil, apierr.ErrBusy
+		}
+	}
+	return func() { g.slots.Release(n) }, nil
+}
+
+// Gated lets a request through while it holds one unit of the gate.
+func Gated(g *Gate) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		release, err := g.Acquire(c.Request.Context(), 1)
+		if err != nil {
+			Fail(c, err)
+			return
+		}
+		defer release()
 		c.Next()
 	}
 }

@@ -152,7 +152,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}
 	notices := controllers.NoticeController{DB: d.DB, Now: d.Clock}
 	settings := controllers.SettingController{DB: d.DB, Now: d.Clock, Clinic: clinic}
-	leads := controllers.LeadImportController{DB: d.DB, Now: d.Clock, Clinic: clinic}
+	leads := controllers.LeadImportController{DB: d.DB, Now: d.Clock, Clinic: clinic, ParseTimeout: d.Config.Import.ParseTimeout}
 	h := controllers.JSON
 
 	engine.GET("/healthz", health.Live)
@@ -170,16 +170,20 @@ func Engine(d Deps) (*gin.Engine, error) {
 	compressed.GET("/", console.Page)
 	compressed.GET("/assets/*file", console.Asset)
 
-	api := engine.Group(APIPrefix, middleware.ParseParams(d.Config.HTTP.MaxBodyBytes))
+	bodies := middleware.NewGate(d.Config.HTTP.BodyBudgetBytes, d.Config.HTTP.BodyBudgetWait)
+	api := engine.Group(APIPrefix, middleware.ParseParams(d.Config.HTTP.MaxBodyBytes, bodies))
 	// Every request's database work ends by database.request_timeout,
 	// but the export's: it streams for as long as the file takes, each
 	// read bounded by the driver's read timeout instead.
 	bounded := api.Group("", middleware.Deadline(d.Config.Database.RequestTimeout))
 	streaming := api.Group("", middleware.Authenticate(d.Auth))
-	// Lead files are uploaded whole, up to MaxLeadFileBytes: their own
-	// parameter parsing, then the same deadline and authentication.
-	uploads := engine.Group(APIPrefix, middleware.ParseUpload(MaxLeadFileBytes, "file"),
-		middleware.Deadline(d.Config.Database.RequestTimeout), middleware.Authenticate(d.Auth))
+	// Lead files are up to MaxLeadFileBytes: the token (header or query,
+	// never the body) and the permission are checked before the body is
+	// read, and only import.concurrency files are read at once.
+	uploads := engine.Group(APIPrefix, middleware.ParseQuery(),
+		middleware.Deadline(d.Config.Import.Timeout), middleware.Authenticate(d.Auth))
+	importing := middleware.Gated(middleware.NewGate(int64(d.Config.Import.Concurrency), d.Config.Import.MaxWait))
+	leadFile := middleware.ParseUpload(MaxLeadFileBytes, d.Config.HTTP.MaxBodyBytes, "file")
 
 	// Public: these check credentials or the presented token themselves.
 	bounded.POST("/token", h(tokens.Login))
@@ -230,8 +234,8 @@ func Engine(d Deps) (*gin.Engine, error) {
 	// Lead import: leads become patients of the caller (or of author_id,
 	// with patient.register_for_others, checked by the model).
 	streaming.GET("/patient/import/template", can(models.PermPatientImport), leads.Template) // a file, not JSON
-	uploads.POST("/patient/import/preview", can(models.PermPatientImport), h(leads.Preview))
-	uploads.POST("/patient/import", can(models.PermPatientImport), h(leads.Import))
+	uploads.POST("/patient/import/preview", can(models.PermPatientImport), importing, leadFile, h(leads.Preview))
+	uploads.POST("/patient/import", can(models.PermPatientImport), importing, leadFile, h(leads.Import))
 	// Visits: booking and recording one is an edit of the patient (the
 	// model checks patient.edit_all, patient.confirm_arrival for an arrival
 	// and visit.charge for an amount).
