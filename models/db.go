@@ -222,7 +222,7 @@ func IsUnavailable(err error) bool {
 	var liteErr *gosqlite.Error
 	if errors.As(err, &liteErr) {
 		switch liteErr.Code() & 0xff {
-		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED after the busy timeout
+		case 5, 6, 9: // SQLITE_BUSY, SQLITE_LOCKED after the busy timeout; SQLITE_INTERRUPT: the request's deadline
 			return true
 		}
 	}

@@ -136,7 +136,7 @@ func ImportLeads(ctx context.Context, db *gorm.DB, v Viewer, in LeadImport, now 
 				return err
 			}
 		}
-		if err := tx.CreateInBatches(history, importInsertRows).Error; err != nil {
+		if err := createInBatches(tx, history, importInsertRows); err != nil {
 			return err
 		}
 		report.Imported, report.Committed = len(accepted), true

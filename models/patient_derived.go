@@ -176,10 +176,10 @@ func (d derivedDeltas) apply(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "mysql" {
 			add = gorm.Expr("patient_facets.n + VALUES(n)")
 		}
-		err := tx.Clauses(clause.OnConflict{
+		err := createInBatches(tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "deleted"}, {Name: "facet"}, {Name: "value"}, {Name: "author_id"}},
 			DoUpdates: clause.Assignments(map[string]any{"n": add}),
-		}).CreateInBatches(facets, 500).Error
+		}), facets, 500)
 		if err != nil {
 			return err
 		}
@@ -189,10 +189,10 @@ func (d derivedDeltas) apply(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "mysql" {
 			add = gorm.Expr("patient_counts.n + VALUES(n)")
 		}
-		return tx.Clauses(clause.OnConflict{
+		return createInBatches(tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "deleted"}, {Name: "author_id"}, {Name: "state"}, {Name: "span"}, {Name: "bucket"}},
 			DoUpdates: clause.Assignments(map[string]any{"n": add}),
-		}).CreateInBatches(counts, 500).Error
+		}), counts, 500)
 	}
 	return nil
 }
@@ -298,7 +298,7 @@ func insertTerms(tx *gorm.DB, terms []patientTerm) error {
 	if len(terms) == 0 {
 		return nil
 	}
-	return tx.CreateInBatches(terms, 1000).Error
+	return createInBatches(tx, terms, 1000)
 }
 
 // countedColumns are what the counters are kept by.

@@ -154,7 +154,7 @@ func InsertPatients(tx *gorm.DB, patients []Patient) error {
 	for i := range patients {
 		patients[i].setTel(patients[i].Tel)
 	}
-	if err := tx.CreateInBatches(patients, importInsertRows).Error; err != nil {
+	if err := createInBatches(tx, patients, importInsertRows); err != nil {
 		return err
 	}
 	return syncDerivedBatch(tx, seal, patients)
@@ -179,5 +179,5 @@ func ImportPatients(tx *gorm.DB, patients []Patient, actor string, now time.Time
 		entries[i] = PatientHistoryEntry{PatientID: p.ID, Username: boundedText(actor, 32), Action: ActionCreate,
 			Changes: string(encoded), CreatedAt: now}
 	}
-	return tx.CreateInBatches(entries, importInsertRows).Error
+	return createInBatches(tx, entries, importInsertRows)
 }

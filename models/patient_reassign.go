@@ -134,7 +134,7 @@ func movePatients(tx *gorm.DB, v Viewer, seal int64, patients []Patient, r Reass
 	if err := deltas.apply(tx); err != nil {
 		return err
 	}
-	if err := tx.CreateInBatches(history, importInsertRows).Error; err != nil {
+	if err := createInBatches(tx, history, importInsertRows); err != nil {
 		return err
 	}
 	summary := map[string]any{"to": r.To, "count": len(patients)}

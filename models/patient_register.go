@@ -172,7 +172,7 @@ func writeRegistrationBatch(tx *gorm.DB, batch []*registration) error {
 	for i, reg := range accepted {
 		patients[i] = reg.patient
 	}
-	if err := tx.Omit("DeletedAt").CreateInBatches(patients, importInsertRows).Error; err != nil {
+	if err := createInBatches(tx.Omit("DeletedAt"), patients, importInsertRows); err != nil {
 		return err
 	}
 	history := make([]PatientHistoryEntry, len(accepted))
@@ -189,10 +189,10 @@ func writeRegistrationBatch(tx *gorm.DB, batch []*registration) error {
 			return err
 		}
 	}
-	if err := tx.CreateInBatches(history, importInsertRows).Error; err != nil {
+	if err := createInBatches(tx, history, importInsertRows); err != nil {
 		return err
 	}
-	if err := tx.CreateInBatches(ops, importInsertRows).Error; err != nil {
+	if err := createInBatches(tx, ops, importInsertRows); err != nil {
 		return err
 	}
 	return syncDerivedBatch(tx, seal, patients)
