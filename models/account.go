@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -89,11 +88,8 @@ func managedUser(tx *gorm.DB, v Viewer, id uint64) (User, error) {
 	var u User
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
 		Joins("Role").Where(clause.Eq{Column: clause.Column{Table: "users", Name: "id"}, Value: id}).Take(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return User{}, apierr.ErrNotFound
-	}
 	if err != nil {
-		return User{}, err
+		return User{}, notFound(err)
 	}
 	if !v.canManage(u.Role) {
 		return User{}, apierr.ErrForbidden
@@ -249,34 +245,27 @@ func setPasswordHash(tx *gorm.DB, userID uint64, hash string, now time.Time) err
 		Updates(map[string]any{"password_hash": hash, "password_scheme": SchemeBcrypt, "updated_at": now}).Error
 }
 
-// DeleteAccount removes a user who never registered a patient (the bin
-// included); one who did is refused with the count: disable it instead.
-func DeleteAccount(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now time.Time) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		u, err := managedUser(tx, v, id)
-		if err != nil {
-			return err
+// deletableAccount locks a user the viewer may delete, within tx: one it
+// manages, not itself, not the last superadmin.
+func deletableAccount(tx *gorm.DB, v Viewer, id uint64) (User, error) {
+	u, err := managedUser(tx, v, id)
+	if err != nil {
+		return User{}, err
+	}
+	if u.ID == v.UserID {
+		return User{}, ErrSelfProtected
+	}
+	return u, keepASuperadmin(tx, u)
+}
+
+// deleteAccount removes a user locked by deletableAccount, within tx.
+func deleteAccount(tx *gorm.DB, v Viewer, u User, now time.Time) error {
+	if err := tx.Delete(&User{}, u.ID).Error; err != nil {
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			return apierr.Conflict("该人员登记过患者，不能删除，请改为停用")
 		}
-		if u.ID == v.UserID {
-			return ErrSelfProtected
-		}
-		if err := keepASuperadmin(tx, u); err != nil {
-			return err
-		}
-		var patients int64
-		if err := tx.Unscoped().Model(&Patient{}).Where(clause.Eq{Column: "author_id", Value: u.ID}).Count(&patients).Error; err != nil {
-			return err
-		}
-		if patients > 0 {
-			return apierr.Conflict(fmt.Sprintf("该人员登记过 %d 位患者，不能删除，请改为停用", patients))
-		}
-		if err := tx.Delete(&User{}, u.ID).Error; err != nil {
-			if errors.Is(err, gorm.ErrForeignKeyViolated) {
-				return apierr.Conflict("该人员登记过患者，不能删除，请改为停用")
-			}
-			return err
-		}
-		return recordOp(tx, v, OpUserDelete, TargetUser, u.ID,
-			map[string]any{"username": u.Username, "id": strconv.FormatUint(u.ID, 10)}, now)
-	})
+		return err
+	}
+	return recordOp(tx, v, OpUserDelete, TargetUser, u.ID,
+		map[string]any{"username": u.Username, "id": strconv.FormatUint(u.ID, 10)}, now)
 }

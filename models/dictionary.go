@@ -149,36 +149,6 @@ func listDict(db *gorm.DB, kind DictKind, enabled *bool) ([]DictEntry, error) {
 	return entries, err
 }
 
-// ListDict is the admin list of one dictionary, with how many patients
-// (the recycle bin included: they still refer to the row) use each entry.
-func ListDict(ctx context.Context, db *gorm.DB, kind DictKind, enabled *bool) ([]DictEntry, error) {
-	db = db.WithContext(ctx)
-	entries, err := listDict(db, kind, enabled)
-	if err != nil || len(entries) == 0 {
-		return entries, err
-	}
-	var counts []struct {
-		Ref   string
-		Total int64
-	}
-	column := kind.patientColumn()
-	err = db.Unscoped().Model(&Patient{}).
-		Clauses(clause.Select{Expression: clause.Expr{SQL: "? AS ref, COUNT(*) AS total", Vars: []any{clause.Column{Name: column}}}}).
-		Where(clause.Neq{Column: column, Value: nil}).
-		Clauses(clause.GroupBy{Columns: []clause.Column{{Name: column}}}).Scan(&counts).Error
-	if err != nil {
-		return nil, err
-	}
-	byRef := map[string]int64{}
-	for _, c := range counts {
-		byRef[c.Ref] = c.Total
-	}
-	for i := range entries {
-		entries[i].PatientCount = byRef[entries[i].ref(kind)]
-	}
-	return entries, nil
-}
-
 // ref is how patients refer to the entry.
 func (e DictEntry) ref(kind DictKind) string {
 	if kind == DictAdvisoryWay {
@@ -213,10 +183,6 @@ var (
 	ErrDepartmentInUse = apierr.Conflict("该科室下还有病种，不能删除或移入其他科室")
 	errNotADepartment  = apierr.Invalid("parent_id")
 )
-
-// dictOrderStep spaces sort orders so one entry can be moved between two
-// others by hand.
-const dictOrderStep = 10
 
 // CreateDictEntry adds an entry; names are unique within their dictionary.
 func CreateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, f DictFields, now time.Time) (DictEntry, error) {
@@ -258,10 +224,7 @@ func findDictEntry(db *gorm.DB, kind DictKind, id uint64, name string) (DictEntr
 	}
 	var e DictEntry
 	err := q.Take(&e).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return DictEntry{}, apierr.ErrNotFound
-	}
-	return e, err
+	return e, notFound(err)
 }
 
 // checkDepartment: a disease's parent must be a department (a top-level
@@ -278,13 +241,11 @@ func checkDepartment(tx *gorm.DB, parentID, self uint64) error {
 	return err
 }
 
-// UpdateDictEntry changes the fields in set: a rename (renaming an advisory
-// way renames it on its patients too), enabling or disabling, the order,
-// and the kind's own fields.
-func UpdateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, id uint64, f DictFields, set DictFieldSet, now time.Time) (DictEntry, error) {
-	var after DictEntry
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		before, err := findDictEntry(tx.Clauses(clause.Locking{Strength: "UPDATE"}), kind, id, "")
+// updateDictEntry changes an entry within tx, returning it before and
+// after; the pool's side of a rename is patient.UpdateDictEntry's.
+func updateDictEntry(tx *gorm.DB, v Viewer, kind DictKind, id uint64, f DictFields, set DictFieldSet, now time.Time) (before, after DictEntry, err error) {
+	err = func() error {
+		before, err = findDictEntry(tx.Clauses(clause.Locking{Strength: "UPDATE"}), kind, id, "")
 		if err != nil {
 			return err
 		}
@@ -319,16 +280,9 @@ func UpdateDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, 
 		if err := tx.Model(kind.model()).Where(clause.Eq{Column: "id", Value: id}).Updates(updates).Error; err != nil {
 			return dictWriteError(err)
 		}
-		if kind == DictAdvisoryWay && after.Name != before.Name {
-			err := tx.Unscoped().Model(&Patient{}).Where(clause.Eq{Column: "advisory_way", Value: before.Name}).
-				UpdateColumn("advisory_way", after.Name).Error
-			if err != nil {
-				return err
-			}
-		}
 		return recordOp(tx, v, OpDictUpdate, string(kind), id, changesSummary(changes), now)
-	})
-	return after, err
+	}()
+	return before, after, err
 }
 
 // moveDisease re-parents a disease; a department that still has diseases
@@ -370,32 +324,22 @@ func diffDictEntries(before, after DictEntry) []Change {
 	return changes
 }
 
-// DeleteDictEntry removes an entry no patient refers to (the recycle bin
-// included); one in use is refused with the count: disable it instead.
-func DeleteDictEntry(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, id uint64, now time.Time) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		entry, err := findDictEntry(tx.Clauses(clause.Locking{Strength: "UPDATE"}), kind, id, "")
-		if err != nil {
+// lockDictEntry reads an entry for update within tx.
+func lockDictEntry(tx *gorm.DB, kind DictKind, id uint64) (DictEntry, error) {
+	return findDictEntry(tx.Clauses(clause.Locking{Strength: "UPDATE"}), kind, id, "")
+}
+
+// deleteDictEntry removes an entry, locked by the caller, within tx.
+func deleteDictEntry(tx *gorm.DB, v Viewer, kind DictKind, entry DictEntry, now time.Time) error {
+	if kind.IsTree() && entry.ParentID == 0 {
+		if err := moveDisease(tx, entry, 0); err != nil {
 			return err
 		}
-		var users int64
-		err = tx.Unscoped().Model(&Patient{}).Where(clause.Eq{Column: kind.patientColumn(), Value: entry.ref(kind)}).Count(&users).Error
-		if err != nil {
-			return err
-		}
-		if users > 0 {
-			return apierr.Conflict(fmt.Sprintf("有 %d 位患者使用该项，不能删除，请改为停用", users))
-		}
-		if kind.IsTree() && entry.ParentID == 0 {
-			if err := moveDisease(tx, entry, 0); err != nil {
-				return err
-			}
-		}
-		if err := tx.Where(clause.Eq{Column: "id", Value: id}).Delete(kind.model()).Error; err != nil {
-			return dictWriteError(err)
-		}
-		return recordOp(tx, v, OpDictDelete, string(kind), id, map[string]any{"name": entry.Name}, now)
-	})
+	}
+	if err := tx.Where(clause.Eq{Column: "id", Value: entry.ID}).Delete(kind.model()).Error; err != nil {
+		return dictWriteError(err)
+	}
+	return recordOp(tx, v, OpDictDelete, string(kind), entry.ID, map[string]any{"name": entry.Name}, now)
 }
 
 // ReorderDict sets the order of the listed entries to the order given.
@@ -413,7 +357,7 @@ func ReorderDict(ctx context.Context, db *gorm.DB, v Viewer, kind DictKind, ids 
 		}
 		for i, id := range ids {
 			err := tx.Model(kind.model()).Where(clause.Eq{Column: "id", Value: id}).
-				Updates(map[string]any{"sort_order": (i + 1) * dictOrderStep, "updated_at": now}).Error
+				Updates(map[string]any{"sort_order": (i + 1) * sortOrderStep, "updated_at": now}).Error
 			if err != nil {
 				return err
 			}
@@ -432,20 +376,4 @@ func dictWriteError(err error) error {
 		return apierr.Conflict("该项正被患者使用，不能删除，请改为停用")
 	}
 	return err
-}
-
-// sortOrderFor is a new row's sort order: the one asked for, else a step
-// after the last of the table's rows (0 for the first).
-func sortOrderFor(table *gorm.DB, asked *int) (int, error) {
-	if asked != nil {
-		return *asked, nil
-	}
-	var last *int
-	if err := table.Select("MAX(sort_order)").Scan(&last).Error; err != nil {
-		return 0, err
-	}
-	if last == nil {
-		return 0, nil
-	}
-	return *last + dictOrderStep, nil
 }

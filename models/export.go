@@ -100,7 +100,7 @@ func loadExportNames(db *gorm.DB) (exportNames, error) {
 	}
 	n.users = make(map[uint64]string, len(users))
 	for _, u := range users {
-		n.users[u.ID] = displayName(u)
+		n.users[u.ID] = u.Shown()
 	}
 	return n, nil
 }

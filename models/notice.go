@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -195,13 +194,6 @@ func MarkNoticeRead(ctx context.Context, db *gorm.DB, v Viewer, id uint64, now t
 		return notFound(err)
 	}
 	return db.Clauses(clause.OnConflict{DoNothing: true}).Create(&noticeRead{NoticeID: id, UserID: v.UserID, ReadAt: now}).Error
-}
-
-func notFound(err error) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return apierr.ErrNotFound
-	}
-	return err
 }
 
 // checkAudience: every key names an existing role.

@@ -220,39 +220,10 @@ func PruneOpLog(ctx context.Context, db *gorm.DB, before time.Time, batch int) (
 	return pruneOlder(db.WithContext(ctx), &OpLogEntry{}, before, batch)
 }
 
-// PruneSessions deletes sessions logged in before the given time: past
-// their refresh window they can no longer be used for anything.
-func PruneSessions(ctx context.Context, db *gorm.DB, before time.Time, batch int) (int64, error) {
-	return pruneOlder(db.WithContext(ctx), &Session{}, before, batch)
-}
-
-func pruneOlder(db *gorm.DB, model any, before time.Time, batch int) (int64, error) {
-	var total int64
-	for {
-		var ids []uint64
-		err := db.Model(model).Where(clause.Lt{Column: "created_at", Value: before}).
-			Order("id").Limit(batch).Pluck("id", &ids).Error
-		if err != nil || len(ids) == 0 {
-			return total, err
-		}
-		res := db.Where(clause.IN{Column: "id", Values: toAny(ids)}).Delete(model)
-		if res.Error != nil {
-			return total, res.Error
-		}
-		total += res.RowsAffected
-		if len(ids) < batch {
-			return total, nil
-		}
-		if err := db.Statement.Context.Err(); err != nil {
-			return total, err
-		}
-	}
-}
-
-func toAny[T any](values []T) []any {
-	out := make([]any, len(values))
-	for i, v := range values {
-		out[i] = v
-	}
-	return out
+// Change is one field of a row (a patient, a user, a dictionary entry…) going from one value to another, as the
+// contract writes values: strings or null.
+type Change struct {
+	Field string  `json:"field"`
+	From  *string `json:"from"`
+	To    *string `json:"to"`
 }

@@ -175,10 +175,7 @@ func findPatient(db *gorm.DB, v Viewer, id uint64, binned bool) (Patient, error)
 	}
 	var p Patient
 	err := q.Where(clause.Eq{Column: "id", Value: id}).Take(&p).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Patient{}, apierr.ErrNotFound
-	}
-	return p, err
+	return p, notFound(err)
 }
 
 // lockPatient is findPatient inside a write transaction: the row stays
@@ -384,3 +381,6 @@ func sameContact(db *gorm.DB, telDigits, wechat, qq string, except uint64) *pool
 	}
 	return s
 }
+
+// stateNames are the states as the clinic says them, by State.
+var stateNames = [...]string{"未处理", "已预约", "已到诊", "流失"}

@@ -21,14 +21,6 @@ const (
 	ActionVisit    = "visit"    // a visit booked or changed (and what it changed of the patient)
 )
 
-// Change is one field of a patient going from one value to another, as the
-// contract writes values: strings or null.
-type Change struct {
-	Field string  `json:"field"`
-	From  *string `json:"from"`
-	To    *string `json:"to"`
-}
-
 type PatientHistoryEntry struct {
 	ID        uint64
 	PatientID uint64

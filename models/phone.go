@@ -1,8 +1,6 @@
 package models
 
 import (
-	"strings"
-
 	"crm/internal/searchkey"
 )
 
@@ -11,14 +9,6 @@ func (p *Patient) setTel(tel *string) {
 	p.Tel = tel
 	p.TelDigits = PhoneDigits(tel)
 	p.TelRev = searchkey.Reverse(p.TelDigits)
-}
-
-// PhoneDigits keeps the digits of a phone number.
-func PhoneDigits(tel *string) string {
-	if tel == nil {
-		return ""
-	}
-	return searchkey.Digits(*tel)
 }
 
 // TelFor is the phone number as this viewer may see it: whole for the
@@ -34,20 +24,4 @@ func (p Patient) telValueFor(v Viewer, tel *string) *string {
 	}
 	masked := MaskPhone(PhoneDigits(tel))
 	return &masked
-}
-
-// MaskPhone keeps the first 3 and last 4 digits of a mobile number
-// (135****6666). Shorter numbers keep only their last 4 digits, and numbers
-// of fewer than 8 digits are hidden whole, so at least 4 digits are always
-// hidden.
-func MaskPhone(digits string) string {
-	n := len(digits)
-	switch {
-	case n >= 11:
-		return digits[:3] + strings.Repeat("*", n-7) + digits[n-4:]
-	case n >= 8:
-		return strings.Repeat("*", n-4) + digits[n-4:]
-	default:
-		return strings.Repeat("*", n)
-	}
 }

@@ -244,8 +244,6 @@ func groupKey(id *string) string {
 	return *id
 }
 
-var stateNames = [...]string{"未处理", "已预约", "已到诊", "流失"}
-
 // groupLabels names the groups, ordered by id (numerically for ids), the
 // group without one last.
 func groupLabels(db *gorm.DB, by ReportBy, groups map[string]*string) ([]GroupLabel, error) {
@@ -281,7 +279,7 @@ func groupLabels(db *gorm.DB, by ReportBy, groups map[string]*string) ([]GroupLa
 			err = db.Select("id", "username", "display_name").Where(clause.IN{Column: "id", Values: toAny(ids)}).Find(&users).Error
 		}
 		for _, u := range users {
-			names[strconv.FormatUint(u.ID, 10)] = displayName(u)
+			names[strconv.FormatUint(u.ID, 10)] = u.Shown()
 		}
 	case ByMedia:
 		err = load(&MediaChannel{})
@@ -329,13 +327,6 @@ func labelLess(a, b *string) bool {
 		return na < nb
 	}
 	return *a < *b
-}
-
-func displayName(u User) string {
-	if u.DisplayName != "" {
-		return u.DisplayName
-	}
-	return u.Username
 }
 
 // String helps tests and logs.

@@ -208,7 +208,7 @@ func userNames(db *gorm.DB, ids []uint64) (map[uint64]string, error) {
 	var users []User
 	err := db.Select("id", "username", "display_name").Where(clause.IN{Column: "id", Values: toAny(ids)}).Find(&users).Error
 	for _, u := range users {
-		names[u.ID] = displayName(u)
+		names[u.ID] = u.Shown()
 	}
 	return names, err
 }

@@ -212,11 +212,8 @@ func setRoleMenus(tx *gorm.DB, roleID uint64, menuIDs []uint64) ([]uint64, error
 func managedRole(tx *gorm.DB, v Viewer, id uint64) (Role, error) {
 	var role Role
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: id}).Take(&role).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Role{}, apierr.ErrNotFound
-	}
 	if err != nil {
-		return Role{}, err
+		return Role{}, notFound(err)
 	}
 	if !v.Permissions.Covers(role.Effective()) {
 		return Role{}, apierr.ErrForbidden

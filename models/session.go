@@ -219,3 +219,9 @@ func enabledUser(db *gorm.DB, id uint64) (User, error) {
 	}
 	return u, nil
 }
+
+// PruneSessions deletes sessions logged in before the given time: past
+// their refresh window they can no longer be used for anything.
+func PruneSessions(ctx context.Context, db *gorm.DB, before time.Time, batch int) (int64, error) {
+	return pruneOlder(db.WithContext(ctx), &Session{}, before, batch)
+}

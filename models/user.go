@@ -20,13 +20,6 @@ type Role struct {
 	UpdatedAt   time.Time
 }
 
-// The three roles the installation seeds; their keys are stable.
-const (
-	RoleConsultant = "consultant"
-	RoleManager    = "manager"
-	RoleSuperadmin = "superadmin"
-)
-
 type User struct {
 	ID             uint64
 	Username       string
@@ -97,10 +90,7 @@ func ValidNewPassword(p string) bool {
 func FindUserForLogin(ctx context.Context, db *gorm.DB, username string) (User, error) {
 	var u User
 	err := db.WithContext(ctx).Joins("Role").Where("users.username = ?", username).Take(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return User{}, apierr.ErrNotFound
-	}
-	return u, err
+	return u, notFound(err)
 }
 
 // NewUser is an account to create; PasswordHash is already bcrypt.
@@ -161,4 +151,13 @@ func (r Role) Effective() PermissionSet {
 		return AllPermissions()
 	}
 	return r.Permissions
+}
+
+// Shown is the name shown for the user: its display name, else its
+// username.
+func (u User) Shown() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
 }

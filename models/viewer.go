@@ -54,3 +54,10 @@ func scoped(q *gorm.DB, v Viewer) *gorm.DB {
 		return q.Where("1 = 0")
 	}
 }
+
+// The three roles the installation seeds; their keys are stable.
+const (
+	RoleConsultant = "consultant"
+	RoleManager    = "manager"
+	RoleSuperadmin = "superadmin"
+)

@@ -75,7 +75,7 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 	began := time.Now()
 	rows := make([]models.Patient, 0, batch)
 	for i := 0; i < patients; i++ {
-		p := patient(rng, times[i], authors, cities, ways)
+		p := drawPatient(rng, times[i], authors, cities, ways)
 		if i%100 == 6 { // about 1% in the recycle bin
 			p.DeletedAt = gorm.DeletedAt{Time: p.UpdatedAt, Valid: true}
 		}
@@ -148,9 +148,9 @@ func registrationTime(rng *rand.Rand, start, end int64) int64 {
 	return day + (hour-8)*3600 + rng.Int64N(3600)
 }
 
-// patient draws one: 20% untreated, 30% booked, 35% arrived, 15% lost;
+// drawPatient draws one: 20% untreated, 30% booked, 35% arrived, 15% lost;
 // most have a channel, a doctor and a disease.
-func patient(rng *rand.Rand, added int64, authors []uint64, cities, ways []string) models.Patient {
+func drawPatient(rng *rand.Rand, added int64, authors []uint64, cities, ways []string) models.Patient {
 	p := models.Patient{
 		Name: chineseName(rng), Sex: int8(rng.IntN(2)), AddTime: added,
 		AuthorID: authors[rng.IntN(len(authors))], CreatedAt: time.Unix(added, 0), UpdatedAt: time.Unix(added, 0),
