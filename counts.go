@@ -8,7 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"crm/models"
+	"crm/models/patient"
 )
 
 // How far behind the clock the patient counters are sealed, and how often.
@@ -28,7 +28,7 @@ func sealCounts(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 	defer ticker.Stop()
 	for {
 		start := time.Now()
-		err := models.SealCounts(ctx, db, start.Add(-sealLag).Unix())
+		err := patient.SealCounts(ctx, db, start.Add(-sealLag).Unix())
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("sealing the patient counts failed; the list counts the rest in the indexes", "error", err.Error())

@@ -16,8 +16,8 @@ import (
 	"gorm.io/gorm"
 
 	"crm/config"
-	"crm/models"
 	"crm/models/migrations"
+	"crm/models/store"
 )
 
 const usage = `Usage: crm [--config FILE] [command]
@@ -141,7 +141,7 @@ func newLogger(cfg config.Log, w io.Writer) (*slog.Logger, error) {
 // works on a brand-new database, and a generated admin password is shown
 // by whichever command creates the account.
 func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, announceTo io.Writer) (*gorm.DB, error) {
-	db, err := models.Open(ctx, cfg.Database, log)
+	db, err := store.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, err
 	}
@@ -171,12 +171,12 @@ func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, anno
 // superadmin with it) where the operator merely looked in the wrong
 // folder, and never migrate one.
 func openExisting(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
-	if cfg.Database.Driver == "sqlite" && models.SQLiteFilePath(cfg.Database.DSN) {
+	if cfg.Database.Driver == "sqlite" && store.SQLiteFilePath(cfg.Database.DSN) {
 		if _, err := os.Stat(cfg.Database.DSN); err != nil {
 			return nil, fmt.Errorf("no database at %s (start the server or run `crm migrate` there first, or pass --config)", cfg.Database.DSN)
 		}
 	}
-	db, err := models.Open(ctx, cfg.Database, log)
+	db, err := store.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"crm/config"
-	"crm/models"
+	"crm/models/patient"
 )
 
 // reindex recomputes what is derived from the patients: the counts behind
@@ -22,7 +22,7 @@ func reindex(ctx context.Context, cfg config.Config, log *slog.Logger, stdout, s
 	}
 	defer closeDB(db)
 	start := time.Now()
-	n, err := models.RebuildDerived(ctx, db)
+	n, err := patient.RebuildDerived(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,10 @@ import (
 	"gorm.io/gorm"
 
 	"crm/config"
-	"crm/models"
+	"crm/models/idempotency"
+	"crm/models/oplog"
+	"crm/models/settings"
+	"crm/models/staff"
 )
 
 // pruneOldRecords keeps the operation log within its retention and drops
@@ -22,16 +25,16 @@ func pruneOldRecords(ctx context.Context, db *gorm.DB, cfg config.Config, log *s
 		now := time.Now()
 		// The retention is a runtime setting (参数设置); config.yaml holds
 		// its default.
-		settings, err := models.LoadClinicSettings(ctx, db, models.ClinicSettings{LogRetentionDays: cfg.Audit.RetentionDays})
+		settings, err := settings.LoadClinicSettings(ctx, db, settings.ClinicSettings{LogRetentionDays: cfg.Audit.RetentionDays})
 		if err != nil {
 			report(log, "settings read", 0, err)
 		} else if settings.LogRetentionDays > 0 {
-			n, err := models.PruneOpLog(ctx, db, now.AddDate(0, 0, -settings.LogRetentionDays), cfg.Audit.PruneBatch)
+			n, err := oplog.PruneOpLog(ctx, db, now.AddDate(0, 0, -settings.LogRetentionDays), cfg.Audit.PruneBatch)
 			report(log, "operation log pruned", n, err)
 		}
-		n, err := models.PruneSessions(ctx, db, now.Add(-cfg.Auth.RefreshWindow-24*time.Hour), cfg.Audit.PruneBatch)
+		n, err := staff.PruneSessions(ctx, db, now.Add(-cfg.Auth.RefreshWindow-24*time.Hour), cfg.Audit.PruneBatch)
 		report(log, "expired sessions pruned", n, err)
-		n, err = models.PruneIdempotencyKeys(ctx, db, now.Add(-models.IdempotencyKeyLifetime), cfg.Audit.PruneBatch)
+		n, err = idempotency.PruneIdempotencyKeys(ctx, db, now.Add(-idempotency.IdempotencyKeyLifetime), cfg.Audit.PruneBatch)
 		report(log, "expired idempotency keys pruned", n, err)
 		select {
 		case <-ctx.Done():

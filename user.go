@@ -13,7 +13,7 @@ import (
 	"crm/apierr"
 	"crm/auth"
 	"crm/config"
-	"crm/models"
+	"crm/models/staff"
 )
 
 func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -44,10 +44,10 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 		*password = strings.TrimRight(line, "\r\n")
 	}
 	switch {
-	case !models.ValidUsername(*username):
+	case !staff.ValidUsername(*username):
 		return usageError{"user add: --username must be 3-32 letters, digits, '_', '.' or '-'"}
-	case !models.ValidNewPassword(*password):
-		return usageError{fmt.Sprintf("user add: the password must be %d-%d bytes", models.MinNewPasswordBytes, models.MaxPasswordBytes)}
+	case !staff.ValidNewPassword(*password):
+		return usageError{fmt.Sprintf("user add: the password must be %d-%d bytes", staff.MinNewPasswordBytes, staff.MaxPasswordBytes)}
 	case *role == "":
 		return usageError{"user add: --role is required (consultant, manager or superadmin)"}
 	case len([]rune(*displayName)) > 32:
@@ -66,13 +66,13 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	if err != nil {
 		return err
 	}
-	user, err := models.CreateUser(ctx, db, models.NewUser{
+	user, err := staff.CreateUser(ctx, db, staff.NewUser{
 		Username: *username, DisplayName: *displayName, PasswordHash: hash, RoleKey: *role,
 	})
 	switch {
-	case errors.Is(err, models.ErrUsernameTaken):
+	case errors.Is(err, staff.ErrUsernameTaken):
 		return fmt.Errorf("username %q is already taken", *username)
-	case errors.Is(err, models.ErrUnknownRole):
+	case errors.Is(err, staff.ErrUnknownRole):
 		return usageError{fmt.Sprintf("user add: no role %q (consultant, manager, superadmin, or one created by an administrator)", *role)}
 	case err != nil:
 		var public *apierr.Error
@@ -98,11 +98,11 @@ func listUsers(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 		return err
 	}
 	defer closeDB(db)
-	var users []models.User
+	var users []staff.User
 	if *legacyOnly {
-		users, err = models.LegacyHashUsers(ctx, db)
+		users, err = staff.LegacyHashUsers(ctx, db)
 	} else {
-		users, err = models.AllUsers(ctx, db)
+		users, err = staff.AllUsers(ctx, db)
 	}
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func listUsers(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 		if !u.Enabled {
 			enabled = "no"
 		}
-		if u.PasswordScheme == models.SchemeLegacyMD5 {
+		if u.PasswordScheme == staff.SchemeLegacyMD5 {
 			scheme = "legacy md5 (reset advised)"
 		}
 		fmt.Fprintf(stdout, "%-6d %-32s %-12s %-8s %s\n", u.ID, u.Username, u.Role.Key, enabled, scheme)

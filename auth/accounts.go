@@ -4,7 +4,8 @@ import (
 	"context"
 
 	"crm/apierr"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/staff"
 )
 
 // The account operations that handle a password: they hash (and check)
@@ -18,34 +19,34 @@ type NewAccount struct {
 	RoleKey     string
 }
 
-func (s *Service) CreateAccount(ctx context.Context, v models.Viewer, in NewAccount) (models.User, error) {
+func (s *Service) CreateAccount(ctx context.Context, v access.Viewer, in NewAccount) (staff.User, error) {
 	hash, err := s.passwords.Hash(ctx, in.Password)
 	if err != nil {
-		return models.User{}, err
+		return staff.User{}, err
 	}
-	return models.CreateAccount(ctx, s.db, v, models.NewUser{
+	return staff.CreateAccount(ctx, s.db, v, staff.NewUser{
 		Username: in.Username, DisplayName: in.DisplayName, PasswordHash: hash, RoleKey: in.RoleKey,
 	}, s.now())
 }
 
 // ResetPassword sets another user's password and ends its sessions.
-func (s *Service) ResetPassword(ctx context.Context, v models.Viewer, userID uint64, password string) error {
+func (s *Service) ResetPassword(ctx context.Context, v access.Viewer, userID uint64, password string) error {
 	hash, err := s.passwords.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
-	return models.ResetPassword(ctx, s.db, v, userID, hash, s.now())
+	return staff.ResetPassword(ctx, s.db, v, userID, hash, s.now())
 }
 
 // ChangeOwnPassword needs the current password, checked under the login
 // throttle (a stolen session must not become a password-guessing oracle),
 // and ends the caller's other sessions.
-func (s *Service) ChangeOwnPassword(ctx context.Context, v models.Viewer, oldPassword, newPassword string) error {
+func (s *Service) ChangeOwnPassword(ctx context.Context, v access.Viewer, oldPassword, newPassword string) error {
 	attempt, ok := s.throttle.Begin(ctx, v.Username, v.Address, s.now())
 	if !ok {
 		return apierr.ErrTooManyRequests
 	}
-	user, err := models.FindUserForLogin(ctx, s.db, v.Username)
+	user, err := staff.FindUserForLogin(ctx, s.db, v.Username)
 	if err != nil {
 		return err
 	}
@@ -61,5 +62,5 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, v models.Viewer, oldPas
 	if err != nil {
 		return err
 	}
-	return models.ChangeOwnPassword(ctx, s.db, v, hash, s.now())
+	return staff.ChangeOwnPassword(ctx, s.db, v, hash, s.now())
 }

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"crm/apierr"
-	"crm/models"
+	"crm/models/staff"
 )
 
 // Passwords hashes and checks passwords with bcrypt. At most `slots` checks
@@ -66,7 +66,7 @@ func HashPassword(password string, cost int) (string, error) {
 // legacy hash wraps the old backend's hex md5 in bcrypt, so both schemes
 // cost one bcrypt.
 func (p *Passwords) VerifyScheme(ctx context.Context, scheme, hash, password string) (bool, error) {
-	if scheme == models.SchemeLegacyMD5 {
+	if scheme == staff.SchemeLegacyMD5 {
 		sum := md5.Sum([]byte(password))
 		password = hex.EncodeToString(sum[:])
 	}

@@ -13,7 +13,8 @@ import (
 	"crm/apierr"
 	"crm/config"
 	"crm/internal/memo"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/staff"
 )
 
 // Service is login, refresh, logout and per-request authentication.
@@ -30,7 +31,7 @@ type Service struct {
 	log           *slog.Logger
 	// sessions serves the per-request session check from memory; changes
 	// bump changes (after they commit), so they apply to the next request.
-	sessions *memo.Cache[uint64, models.SessionView]
+	sessions *memo.Cache[uint64, staff.SessionView]
 	changes  *memo.Generation
 }
 
@@ -57,7 +58,7 @@ func NewService(db *gorm.DB, cfg config.Auth, secret []byte, changes *memo.Gener
 		rotationGrace: cfg.RotationGrace,
 		now:           now,
 		log:           log,
-		sessions:      memo.New[uint64, models.SessionView](changes, sessionCacheSize, cfg.CacheTTL, now),
+		sessions:      memo.New[uint64, staff.SessionView](changes, sessionCacheSize, cfg.CacheTTL, now),
 		changes:       changes,
 	}, nil
 }
@@ -91,13 +92,13 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 		s.log.Warn("login throttled", "username", username, "client", client.Address)
 		return "", apierr.ErrTooManyRequests
 	}
-	user, err := models.FindUserForLogin(ctx, s.db, username)
+	user, err := staff.FindUserForLogin(ctx, s.db, username)
 	unknown := errors.Is(err, apierr.ErrNotFound)
 	if err != nil && !unknown {
 		return "", err
 	}
 	if unknown && !s.throttle.CheckUnknown(ctx, now) {
-		return "", s.loginFailed(ctx, nil, username, client, models.LoginNoSuchUser, apierr.ErrNoSuchUser)
+		return "", s.loginFailed(ctx, nil, username, client, staff.LoginNoSuchUser, apierr.ErrNoSuchUser)
 	}
 	match, err := s.passwords.VerifyScheme(ctx, user.PasswordScheme, user.PasswordHash, password)
 	if err != nil {
@@ -105,20 +106,20 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 	}
 	switch {
 	case unknown:
-		return "", s.loginFailed(ctx, nil, username, client, models.LoginNoSuchUser, apierr.ErrNoSuchUser)
+		return "", s.loginFailed(ctx, nil, username, client, staff.LoginNoSuchUser, apierr.ErrNoSuchUser)
 	case !match:
-		return "", s.loginFailed(ctx, &user.ID, username, client, models.LoginWrongPassword, apierr.ErrWrongPassword)
+		return "", s.loginFailed(ctx, &user.ID, username, client, staff.LoginWrongPassword, apierr.ErrWrongPassword)
 	case !user.Enabled:
-		return "", s.loginFailed(ctx, &user.ID, username, client, models.LoginDisabled, apierr.ErrAccountDisabled)
+		return "", s.loginFailed(ctx, &user.ID, username, client, staff.LoginDisabled, apierr.ErrAccountDisabled)
 	}
 	attempt.Succeeded()
-	if user.PasswordScheme == models.SchemeLegacyMD5 {
+	if user.PasswordScheme == staff.SchemeLegacyMD5 {
 		if err := s.upgradeLegacyHash(ctx, user, password); err != nil {
 			return "", err
 		}
 	}
 	jti := NewJTI()
-	session, err := models.OpenSession(ctx, s.db, user, jti, client.Address, client.UserAgent, now)
+	session, err := staff.OpenSession(ctx, s.db, user, jti, client.Address, client.UserAgent, now)
 	if err != nil {
 		return "", err
 	}
@@ -128,12 +129,12 @@ func (s *Service) Login(ctx context.Context, username, password string, client C
 
 // upgradeLegacyHash replaces an imported md5-wrapped hash with a plain
 // bcrypt of the password just proven.
-func (s *Service) upgradeLegacyHash(ctx context.Context, user models.User, password string) error {
+func (s *Service) upgradeLegacyHash(ctx context.Context, user staff.User, password string) error {
 	hash, err := s.passwords.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
-	if err := models.UpgradePasswordHash(ctx, s.db, user.ID, user.PasswordHash, hash); err != nil {
+	if err := staff.UpgradePasswordHash(ctx, s.db, user.ID, user.PasswordHash, hash); err != nil {
 		return err
 	}
 	s.log.Info("legacy password hash upgraded", "user_id", user.ID)
@@ -143,7 +144,7 @@ func (s *Service) upgradeLegacyHash(ctx context.Context, user models.User, passw
 // loginFailed records a failed login and returns the answer for it.
 func (s *Service) loginFailed(ctx context.Context, userID *uint64, username string, client Client, reason string, answer error) error {
 	s.log.Info("login failed", "username", username, "client", client.Address, "reason", reason)
-	if err := models.RecordLoginFailure(ctx, s.db, userID, username, client.Address, reason, s.now()); err != nil {
+	if err := staff.RecordLoginFailure(ctx, s.db, userID, username, client.Address, reason, s.now()); err != nil {
 		return err
 	}
 	return answer
@@ -157,14 +158,14 @@ func (s *Service) Refresh(ctx context.Context, raw string, client Client) (strin
 	if err != nil {
 		return "", err
 	}
-	session, err := models.RefreshableSession(ctx, s.db, claims.SessionID, userID, s.window, now)
+	session, err := staff.RefreshableSession(ctx, s.db, claims.SessionID, userID, s.window, now)
 	if err != nil {
 		return "", err
 	}
 	jti := NewJTI()
-	err = models.RotateSession(ctx, s.db, session, claims.ID, jti, client.Address, now, s.rotationGrace)
+	err = staff.RotateSession(ctx, s.db, session, claims.ID, jti, client.Address, now, s.rotationGrace)
 	s.changes.Bump() // the presented token, or the whole session, stops working
-	if errors.Is(err, models.ErrRefreshReused) {
+	if errors.Is(err, staff.ErrRefreshReused) {
 		s.log.Warn("refresh token reused; session revoked", "user_id", userID, "session_id", session.ID)
 		return "", apierr.ErrInvalidToken
 	}
@@ -180,7 +181,7 @@ func (s *Service) Logout(ctx context.Context, raw string, client Client) error {
 	if err != nil {
 		return err
 	}
-	err = models.RevokeSession(ctx, s.db, session.ID, models.RevokedByLogout, client.Address, s.now())
+	err = staff.RevokeSession(ctx, s.db, session.ID, staff.RevokedByLogout, client.Address, s.now())
 	s.changes.Bump()
 	if err != nil {
 		return err
@@ -193,40 +194,40 @@ func (s *Service) Logout(ctx context.Context, raw string, client Client) error {
 // only for a token that is expired and that a refresh would accept: v5
 // joins claim errors, so ErrTokenExpired alone does not prove the token is
 // otherwise sound.
-func (s *Service) Authenticate(ctx context.Context, raw string) (models.Viewer, error) {
+func (s *Service) Authenticate(ctx context.Context, raw string) (access.Viewer, error) {
 	claims, err := s.tokens.ParseAccess(raw)
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
 			if _, err := s.currentSession(ctx, raw); err != nil {
-				return models.Viewer{}, err
+				return access.Viewer{}, err
 			}
-			return models.Viewer{}, apierr.ErrTokenExpired
+			return access.Viewer{}, apierr.ErrTokenExpired
 		}
-		return models.Viewer{}, apierr.ErrInvalidToken
+		return access.Viewer{}, apierr.ErrInvalidToken
 	}
 	userID, _ := claims.UserID() // Validate already checked it
-	view, err := s.sessions.Get(ctx, claims.SessionID, func(ctx context.Context) (models.SessionView, error) {
-		return models.LoadSessionView(ctx, s.db, claims.SessionID)
+	view, err := s.sessions.Get(ctx, claims.SessionID, func(ctx context.Context) (staff.SessionView, error) {
+		return staff.LoadSessionView(ctx, s.db, claims.SessionID)
 	})
 	if err != nil {
-		return models.Viewer{}, err
+		return access.Viewer{}, err
 	}
 	return view.ActiveViewer(userID, claims.ID)
 }
 
 // currentSession is the live session whose current token raw is, expired
 // or not: what a logout, or a 42001 answer, requires.
-func (s *Service) currentSession(ctx context.Context, raw string) (models.Session, error) {
+func (s *Service) currentSession(ctx context.Context, raw string) (staff.Session, error) {
 	claims, userID, err := s.parseRefreshable(raw)
 	if err != nil {
-		return models.Session{}, err
+		return staff.Session{}, err
 	}
-	session, err := models.RefreshableSession(ctx, s.db, claims.SessionID, userID, s.window, s.now())
+	session, err := staff.RefreshableSession(ctx, s.db, claims.SessionID, userID, s.window, s.now())
 	if err != nil {
-		return models.Session{}, err
+		return staff.Session{}, err
 	}
 	if session.CurrentJTI != claims.ID {
-		return models.Session{}, apierr.ErrInvalidToken
+		return staff.Session{}, apierr.ErrInvalidToken
 	}
 	return session, nil
 }

@@ -13,6 +13,7 @@ import (
 	"crm/apierr"
 	"crm/internal/casing"
 	"crm/middleware"
+	"crm/models/access"
 )
 
 // Handler returns the success body or an error; JSON adapts it to Gin so
@@ -299,4 +300,29 @@ func pathID(c *gin.Context) (uint64, error) {
 		return 0, apierr.Invalid("id")
 	}
 	return id, nil
+}
+
+// viewerAndID is the current user and the path's id.
+func viewerAndID(c *gin.Context) (access.Viewer, uint64, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return access.Viewer{}, 0, err
+	}
+	id, err := pathID(c)
+	return viewer, id, err
+}
+
+// bindPage reads page and per_page (both spellings) with the list's bounds.
+func bindPage(b *binder) (page, perPage int) { return bindPageOf(b, defaultPerPage) }
+
+// bindPageOf is bindPage with another default page size.
+func bindPageOf(b *binder, defaultSize int) (page, perPage int) {
+	page, perPage = 1, defaultSize
+	if p := b.optionalInt(1, maxPage, "page"); p != nil {
+		page = int(*p)
+	}
+	if pp := b.optionalInt(1, maxPerPage, "per_page"); pp != nil {
+		perPage = int(*pp)
+	}
+	return page, perPage
 }

@@ -8,7 +8,8 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/dict"
+	"crm/models/patient"
 )
 
 // DictController serves the dictionaries: all of them at once for the
@@ -28,26 +29,26 @@ type allDictsJSON struct {
 // All is GET /dict: every dictionary, disabled entries included (old
 // patients still refer to them), without patient counts.
 func (d DictController) All(c *gin.Context) (any, error) {
-	all, err := models.AllDictionaries(c.Request.Context(), d.DB)
+	all, err := dict.AllDictionaries(c.Request.Context(), d.DB)
 	if err != nil {
 		return nil, err
 	}
 	return allDictsJSON{
-		Doctors:      presentDict(models.DictDoctor, all.Doctors, false),
-		Diseases:     presentDict(models.DictDisease, all.Diseases, false),
-		Media:        presentDict(models.DictMedia, all.Media, false),
-		AdvisoryWays: presentDict(models.DictAdvisoryWay, all.AdvisoryWays, false),
+		Doctors:      presentDict(dict.DictDoctor, all.Doctors, false),
+		Diseases:     presentDict(dict.DictDisease, all.Diseases, false),
+		Media:        presentDict(dict.DictMedia, all.Media, false),
+		AdvisoryWays: presentDict(dict.DictAdvisoryWay, all.AdvisoryWays, false),
 	}, nil
 }
 
 // Of is the administration of one dictionary.
-func (d DictController) Of(kind models.DictKind) DictKindController {
+func (d DictController) Of(kind dict.DictKind) DictKindController {
 	return DictKindController{d, kind}
 }
 
 type DictKindController struct {
 	DictController
-	Kind models.DictKind
+	Kind dict.DictKind
 }
 
 type dictListJSON struct {
@@ -65,7 +66,7 @@ func (d DictKindController) List(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	entries, err := models.ListDict(c.Request.Context(), d.DB, d.Kind, enabled)
+	entries, err := patient.ListDict(c.Request.Context(), d.DB, d.Kind, enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,7 @@ func (d DictKindController) Create(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	entry, err := models.CreateDictEntry(c.Request.Context(), d.DB, viewer, d.Kind, f, d.Now())
+	entry, err := dict.CreateDictEntry(c.Request.Context(), d.DB, viewer, d.Kind, f, d.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func (d DictKindController) Update(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	entry, err := models.UpdateDictEntry(c.Request.Context(), d.DB, viewer, d.Kind, id, f, set, d.Now())
+	entry, err := patient.UpdateDictEntry(c.Request.Context(), d.DB, viewer, d.Kind, id, f, set, d.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func (d DictKindController) Delete(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.DeleteDictEntry(c.Request.Context(), d.DB, viewer, d.Kind, id, d.Now()); err != nil {
+	if err := patient.DeleteDictEntry(c.Request.Context(), d.DB, viewer, d.Kind, id, d.Now()); err != nil {
 		return nil, err
 	}
 	return deletedJSON{Deleted: true}, nil
@@ -126,10 +127,10 @@ func (d DictKindController) Reorder(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	if err := models.ReorderDict(c.Request.Context(), d.DB, viewer, d.Kind, ids, d.Now()); err != nil {
+	if err := dict.ReorderDict(c.Request.Context(), d.DB, viewer, d.Kind, ids, d.Now()); err != nil {
 		return nil, err
 	}
-	entries, err := models.ListDict(c.Request.Context(), d.DB, d.Kind, nil)
+	entries, err := patient.ListDict(c.Request.Context(), d.DB, d.Kind, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -140,51 +141,44 @@ const maxSortOrder = 1_000_000
 
 // bindDictFields reads an entry: everything on creation (name required,
 // enabled by default, appended at the end), the fields sent on an edit.
-func bindDictFields(c *gin.Context, kind models.DictKind, creating bool) (models.DictFields, models.DictFieldSet, error) {
+func bindDictFields(c *gin.Context, kind dict.DictKind, creating bool) (dict.DictFields, dict.DictFieldSet, error) {
 	b := newBinder(c)
 	include := b.sent
 	if creating {
 		include = func(...string) bool { return true }
 	}
-	f := models.DictFields{Enabled: true}
-	var set models.DictFieldSet
+	f := dict.DictFields{Enabled: true}
+	var set dict.DictFieldSet
 	if include("name") {
-		f.Name, set = b.requiredText(textRule{maxRunes: kind.NameRunes()}, "name"), set|models.DictFieldName
+		f.Name, set = b.requiredText(textRule{maxRunes: kind.NameRunes()}, "name"), set|dict.DictFieldName
 	}
 	if include("sort_order") {
 		if order := b.optionalInt(0, maxSortOrder, "sort_order"); order != nil {
 			o := int(*order)
-			f.SortOrder, set = &o, set|models.DictFieldSortOrder
+			f.SortOrder, set = &o, set|dict.DictFieldSortOrder
 		}
 	}
 	if include("enabled") {
 		if enabled := b.optionalBool("enabled"); enabled != nil {
-			f.Enabled, set = *enabled, set|models.DictFieldEnabled
+			f.Enabled, set = *enabled, set|dict.DictFieldEnabled
 		}
 	}
 	if kind.HasDoctorFields() {
 		if include("title") {
-			f.Title, set = deref(b.optionalText(textRule{maxRunes: 32}, "title")), set|models.DictFieldTitle
+			f.Title, set = deref(b.optionalText(textRule{maxRunes: 32}, "title")), set|dict.DictFieldTitle
 		}
 		if include("introduction") {
 			f.Introduction = deref(b.optionalText(textRule{maxRunes: 2000, multiline: true}, "introduction"))
-			set |= models.DictFieldIntroduction
+			set |= dict.DictFieldIntroduction
 		}
 	}
 	if kind.IsTree() && include("parent_id") {
 		if parent := b.optionalInt(0, maxID, "parent_id"); parent != nil {
 			f.ParentID = uint64(*parent)
 		}
-		set |= models.DictFieldParentID
+		set |= dict.DictFieldParentID
 	}
 	return f, set, b.err
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 type dictEntryJSON struct {
@@ -200,7 +194,7 @@ type dictEntryJSON struct {
 
 // presentDictEntry: every value a string; "1"/"0" for enabled, as the
 // legacy rows were; a disease's parentId is "0" for a department.
-func presentDictEntry(kind models.DictKind, e models.DictEntry, withCount bool) dictEntryJSON {
+func presentDictEntry(kind dict.DictKind, e dict.DictEntry, withCount bool) dictEntryJSON {
 	out := dictEntryJSON{
 		ID:        strconv.FormatUint(e.ID, 10),
 		Name:      e.Name,
@@ -221,17 +215,10 @@ func presentDictEntry(kind models.DictKind, e models.DictEntry, withCount bool) 
 	return out
 }
 
-func presentDict(kind models.DictKind, entries []models.DictEntry, withCount bool) []dictEntryJSON {
+func presentDict(kind dict.DictKind, entries []dict.DictEntry, withCount bool) []dictEntryJSON {
 	out := make([]dictEntryJSON, len(entries))
 	for i, e := range entries {
 		out[i] = presentDictEntry(kind, e, withCount)
 	}
 	return out
-}
-
-func flag(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }

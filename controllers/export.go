@@ -18,7 +18,9 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/export"
+	"crm/models/patient"
 )
 
 // ExportController writes the patient list as a file. It is not a JSON
@@ -72,35 +74,35 @@ func (ec ExportController) Export(c *gin.Context) {
 	}
 	started, rows, err := write(c, rc, viewer, filter, order, name)
 	if started {
-		ec.audit(c, viewer, models.ExportAudit{Format: format, Filter: filter, Page: order, Rows: rows, Complete: err == nil})
+		ec.audit(c, viewer, export.ExportAudit{Format: format, Filter: filter, Page: order, Rows: rows, Complete: err == nil})
 	}
 	ec.finish(c, started, rows, err)
 }
 
 // audit logs an export that sent something, complete or not; the client
 // may be gone, so the entry is written on a context of its own.
-func (ec ExportController) audit(c *gin.Context, v models.Viewer, a models.ExportAudit) {
+func (ec ExportController) audit(c *gin.Context, v access.Viewer, a export.ExportAudit) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), exportAuditTimeout)
 	defer cancel()
-	if err := models.RecordExport(ctx, ec.DB, v, a, ec.Now()); err != nil {
+	if err := export.RecordExport(ctx, ec.DB, v, a, ec.Now()); err != nil {
 		ec.Log.Error("export not logged", "request_id", middleware.RequestID(c), "rows", a.Rows, "error", err.Error())
 	}
 }
 
-func (ec ExportController) values(r models.ExportRecord) []string { return r.Cells(ec.loc) }
+func (ec ExportController) values(r patient.ExportRecord) []string { return r.Cells(ec.loc) }
 
 // writeCSV and writeXLSX send the file; started: its first byte went out.
-func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) (started bool, rows int, err error) {
+func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController, v access.Viewer, f patient.PatientFilter, order patient.PatientPage, name downloadName) (started bool, rows int, err error) {
 	var out *bufio.Writer
 	var w *csv.Writer
-	err = models.ExportPatients(c.Request.Context(), ec.DB, v, f, order, func(r models.ExportRecord) error {
+	err = export.ExportPatients(c.Request.Context(), ec.DB, v, f, order, func(r patient.ExportRecord) error {
 		if !started {
 			started = true
 			ec.startDownload(c, "text/csv; charset=utf-8", name)
 			out = bufio.NewWriterSize(c.Writer, 64<<10)
 			out.WriteString("\ufeff") // a BOM, or Excel reads the UTF-8 as GBK
 			w = csv.NewWriter(out)
-			if err := w.Write(models.ExportHeader()); err != nil {
+			if err := w.Write(patient.ExportHeader()); err != nil {
 				return err
 			}
 		}
@@ -122,7 +124,7 @@ func (ec ExportController) writeCSV(c *gin.Context, rc *http.ResponseController,
 		out = bufio.NewWriterSize(c.Writer, 64<<10)
 		out.WriteString("\ufeff")
 		w = csv.NewWriter(out)
-		err = w.Write(models.ExportHeader())
+		err = w.Write(patient.ExportHeader())
 	}
 	if err == nil {
 		err = flushExport(w, out, rc)
@@ -155,7 +157,7 @@ func defuseFormula(s string) string {
 // writeXLSX builds the workbook with excelize's stream writer, which
 // spills rows to a temporary file, then sends it: a zip is only complete
 // at its end. Cells are written as strings, never formulas.
-func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController, v models.Viewer, f models.PatientFilter, order models.PatientPage, name downloadName) (started bool, rows int, err error) {
+func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController, v access.Viewer, f patient.PatientFilter, order patient.PatientPage, name downloadName) (started bool, rows int, err error) {
 	book := excelize.NewFile()
 	defer book.Close()
 	sheets := 0
@@ -177,11 +179,11 @@ func (ec ExportController) writeXLSX(c *gin.Context, rc *http.ResponseController
 			return err
 		}
 		row = 1
-		return sw.SetRow("A1", toCells(models.ExportHeader()))
+		return sw.SetRow("A1", toCells(patient.ExportHeader()))
 	}
 	err = newSheet()
 	if err == nil {
-		err = models.ExportPatients(c.Request.Context(), ec.DB, v, f, order, func(r models.ExportRecord) error {
+		err = export.ExportPatients(c.Request.Context(), ec.DB, v, f, order, func(r patient.ExportRecord) error {
 			if row == xlsxMaxRows {
 				if err := sw.Flush(); err != nil {
 					return err

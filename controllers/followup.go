@@ -8,7 +8,8 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/followup"
+	"crm/models/patient"
 )
 
 // FollowupController records and lists follow-ups (回访/跟进) and the due
@@ -33,7 +34,7 @@ type followupJSON struct {
 	CreatedAt string  `json:"createdAt"`
 }
 
-func presentFollowup(f models.Followup) followupJSON {
+func presentFollowup(f followup.Followup) followupJSON {
 	return followupJSON{
 		ID: strconv.FormatUint(f.ID, 10), PatientID: strconv.FormatUint(f.PatientID, 10), UserID: optionalID(f.UserID),
 		Username: f.Username, Way: f.Way, Content: f.Content, Time: strconv.FormatInt(f.Time, 10),
@@ -46,10 +47,10 @@ type newFollowupJSON struct {
 	Patient  presentedPatient `json:"patient"`
 }
 
-func bindFollowup(c *gin.Context) (models.FollowupInput, error) {
+func bindFollowup(c *gin.Context) (followup.FollowupInput, error) {
 	b := newBinder(c)
-	var in models.FollowupInput
-	in.Way = b.requiredMatch(models.ValidFollowupWay, "way")
+	var in followup.FollowupInput
+	in.Way = b.requiredMatch(followup.ValidFollowupWay, "way")
 	in.Content = b.requiredText(textRule{maxRunes: maxFollowupRunes, multiline: true}, "content")
 	in.Time = b.optionalTime("time")
 	in.NextTime = b.optionalTime("next_time")
@@ -67,7 +68,7 @@ func (fc FollowupController) Create(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, p, err := models.AddFollowup(c.Request.Context(), fc.DB, viewer, id, in, fc.Now())
+	f, p, err := followup.AddFollowup(c.Request.Context(), fc.DB, viewer, id, in, fc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -77,26 +78,15 @@ func (fc FollowupController) Create(c *gin.Context) (any, error) {
 // Replay answers a retried follow-up whose first answer was lost after it
 // committed.
 func (fc FollowupController) Replay(c *gin.Context, id uint64) (any, error) {
-	viewer, err := middleware.CurrentUser(c)
-	if err != nil {
-		return nil, err
-	}
-	f, err := models.FindFollowup(c.Request.Context(), fc.DB, viewer, id)
-	if err != nil {
-		return nil, err
-	}
-	p, err := models.FindPatient(c.Request.Context(), fc.DB, viewer, f.PatientID)
-	if err != nil {
-		return nil, err
-	}
-	return newFollowupJSON{Followup: presentFollowup(f), Patient: presentPatient(p, viewer)}, nil
+	return replayWithPatient(c, fc.DB, id, followup.FindFollowup, func(f followup.Followup) uint64 { return f.PatientID },
+		func(f followup.Followup, p presentedPatient) any {
+			return newFollowupJSON{Followup: presentFollowup(f), Patient: p}
+		})
 }
 
 type followupListJSON struct {
 	FollowupData []followupJSON `json:"followup_data"`
-	Count        int64          `json:"count"`
-	Page         int            `json:"page"`
-	PerPage      int            `json:"per_page"`
+	pageJSON
 }
 
 // List is GET /patient/{id}/followups, newest first.
@@ -110,7 +100,7 @@ func (fc FollowupController) List(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	rows, total, err := models.PatientFollowups(c.Request.Context(), fc.DB, viewer, id, page, perPage)
+	rows, total, err := followup.PatientFollowups(c.Request.Context(), fc.DB, viewer, id, page, perPage)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +108,7 @@ func (fc FollowupController) List(c *gin.Context) (any, error) {
 	for i, f := range rows {
 		out[i] = presentFollowup(f)
 	}
-	return followupListJSON{FollowupData: out, Count: total, Page: page, PerPage: perPage}, nil
+	return followupListJSON{FollowupData: out, pageJSON: pageOf(total, page, perPage)}, nil
 }
 
 // Due is GET /followup/due: the patients to follow up today (default),
@@ -130,24 +120,24 @@ func (fc FollowupController) Due(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	due := models.DueToday
-	if d, ok := b.optionalChoice(models.DueLists, "due"); ok {
+	due := followup.DueToday
+	if d, ok := b.optionalChoice(followup.DueLists, "due"); ok {
 		due = d
 	}
-	var filter models.PatientFilter
+	var filter patient.PatientFilter
 	if author := b.optionalInt(1, maxID, "author_id"); author != nil {
 		id := uint64(*author)
 		filter.AuthorID = &id
 	}
-	page := models.PatientPage{Sort: models.NextFollowupSort}
+	page := patient.PatientPage{Sort: patient.NextFollowupSort}
 	page.Page, page.PerPage = bindPageOf(b, fc.Clinic.Settings(c).DefaultPageSize)
 	if b.err != nil {
 		return nil, b.err
 	}
-	filter.NextFollowupTime = models.DueRange(due, fc.Now(), fc.Clinic.Location(c))
-	rows, total, err := models.ListPatients(c.Request.Context(), fc.DB, viewer, filter, page)
+	filter.NextFollowupTime = followup.DueRange(due, fc.Now(), fc.Clinic.Location(c))
+	rows, total, err := patient.ListPatients(c.Request.Context(), fc.DB, viewer, filter, page)
 	if err != nil {
 		return nil, err
 	}
-	return patientListJSON{PatientData: presentPatients(rows, viewer), Count: total, Page: page.Page, PerPage: page.PerPage}, nil
+	return patientListJSON{PatientData: presentPatients(rows, viewer), pageJSON: pageOf(total, page.Page, page.PerPage)}, nil
 }

@@ -18,7 +18,8 @@ import (
 	"crm/apierr"
 	"crm/internal/spreadsheet"
 	"crm/middleware"
-	"crm/models"
+	"crm/models/leadimport"
+	"crm/models/patient"
 )
 
 // LeadImportController imports leads from spreadsheets (XLSX or CSV): a
@@ -154,7 +155,7 @@ func (lc LeadImportController) run(c *gin.Context, commit bool) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	in := models.LeadImport{Commit: commit, AuthorID: b.optionalRef("author_id")}
+	in := leadimport.LeadImport{Commit: commit, AuthorID: b.optionalRef("author_id")}
 	if mode, ok := b.optionalChoice([]string{"all", "skip"}, "mode"); ok {
 		in.SkipBad = mode == "skip"
 	}
@@ -178,7 +179,7 @@ func (lc LeadImportController) run(c *gin.Context, commit bool) (any, error) {
 		return nil, errLeadFile // no header: nothing but blank rows
 	}
 	in.Format, in.Rows = string(format), rows.rows
-	report, err := models.ImportLeads(c.Request.Context(), lc.DB, viewer, in, lc.Now())
+	report, err := leadimport.ImportLeads(c.Request.Context(), lc.DB, viewer, in, lc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +203,7 @@ func (lc LeadImportController) run(c *gin.Context, commit bool) (any, error) {
 // leadFileLimits: a file of up to MaxLeadRows leads, its header above.
 var leadFileLimits = func() spreadsheet.Limits {
 	lim := spreadsheet.Default
-	lim.Rows = models.MaxLeadRows + 1
+	lim.Rows = leadimport.MaxLeadRows + 1
 	return lim
 }()
 
@@ -235,7 +236,7 @@ func errLeadFileLimit(e *spreadsheet.LimitError) error {
 	var what string
 	switch e.Limit {
 	case spreadsheet.LimitRows:
-		what = fmt.Sprintf("最多 %d 行", models.MaxLeadRows)
+		what = fmt.Sprintf("最多 %d 行", leadimport.MaxLeadRows)
 	case spreadsheet.LimitColumns:
 		what = fmt.Sprintf("最多 %d 列", e.Max)
 	case spreadsheet.LimitCellChars:
@@ -260,7 +261,7 @@ type leadRowReader struct {
 	now     time.Time
 	params  []string // by column; nil until the header is read
 	ignored []string
-	rows    []models.LeadRow
+	rows    []leadimport.LeadRow
 }
 
 func (r *leadRowReader) add(line int, cells []string) error {
@@ -271,7 +272,7 @@ func (r *leadRowReader) add(line int, cells []string) error {
 		return r.header(cells)
 	}
 	values := map[string]string{"state": "0", "add_time": strconv.FormatInt(r.now.Unix(), 10)}
-	row := models.LeadRow{Line: line, Names: map[string]string{}}
+	row := leadimport.LeadRow{Line: line, Names: map[string]string{}}
 	for j, cell := range cells {
 		param := ""
 		if j < len(r.params) {
@@ -285,7 +286,7 @@ func (r *leadRowReader) add(line int, cells []string) error {
 		case param == "add_time":
 			at, ok := parseLocalTime(cell, r.loc)
 			if !ok {
-				row.Problems = append(row.Problems, models.LeadProblem{Field: param, Code: apierr.CodeInvalidParam, Message: "参数不合法: add_time"})
+				row.Problems = append(row.Problems, leadimport.LeadProblem{Field: param, Code: apierr.CodeInvalidParam, Message: "参数不合法: add_time"})
 				continue
 			}
 			values[param] = strconv.FormatInt(at, 10)
@@ -319,13 +320,13 @@ func (r *leadRowReader) header(cells []string) error {
 
 // bindLeadRow binds a row's values; each field is bound on its own too
 // when any fails, so that the report lists every problem of the row.
-func bindLeadRow(values map[string]string, problems []models.LeadProblem) (models.Patient, []models.LeadProblem) {
+func bindLeadRow(values map[string]string, problems []leadimport.LeadProblem) (patient.Patient, []leadimport.LeadProblem) {
 	all := &binder{params: middleware.ParamsFrom(values)}
 	p, _ := bindPatientFields(all, func(...string) bool { return true })
 	if all.err == nil {
 		return p, problems
 	}
-	for _, f := range models.PatientFieldTable() {
+	for _, f := range patient.PatientFieldTable() {
 		if !f.Writable {
 			continue
 		}
@@ -333,7 +334,7 @@ func bindLeadRow(values map[string]string, problems []models.LeadProblem) (model
 		bindPatientFields(one, func(names ...string) bool { return names[0] == f.Column })
 		var e *apierr.Error
 		if errors.As(one.err, &e) {
-			problems = append(problems, models.LeadProblem{Field: f.Column, Code: e.Code, Message: e.Message})
+			problems = append(problems, leadimport.LeadProblem{Field: f.Column, Code: e.Code, Message: e.Message})
 		}
 	}
 	return p, problems

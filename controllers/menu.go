@@ -11,7 +11,7 @@ import (
 
 	"crm/internal/memo"
 	"crm/middleware"
-	"crm/models"
+	"crm/models/staff"
 )
 
 type MenuController struct {
@@ -19,12 +19,12 @@ type MenuController struct {
 	Now func() time.Time
 	// byRole keeps each role's menu tree in memory (see memo): every page
 	// of the frontend asks for it.
-	byRole *memo.Cache[uint64, []models.MenuNode]
+	byRole *memo.Cache[uint64, []staff.MenuNode]
 }
 
 // NewMenuController caches menus for up to ttl, or until changes is bumped.
 func NewMenuController(db *gorm.DB, now func() time.Time, changes *memo.Generation, ttl time.Duration) MenuController {
-	return MenuController{DB: db, Now: now, byRole: memo.New[uint64, []models.MenuNode](changes, 1000, ttl, now)}
+	return MenuController{DB: db, Now: now, byRole: memo.New[uint64, []staff.MenuNode](changes, 1000, ttl, now)}
 }
 
 type menuDataJSON struct {
@@ -37,8 +37,8 @@ func (m MenuController) Mine(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, err := m.byRole.Get(c.Request.Context(), viewer.RoleID, func(ctx context.Context) ([]models.MenuNode, error) {
-		return models.MenuTree(ctx, m.DB, viewer.RoleID)
+	tree, err := m.byRole.Get(c.Request.Context(), viewer.RoleID, func(ctx context.Context) ([]staff.MenuNode, error) {
+		return staff.MenuTree(ctx, m.DB, viewer.RoleID)
 	})
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ type menuAdminNodeJSON struct {
 	Children []menuAdminJSON `json:"children"`
 }
 
-func presentMenuAdmin(m models.Menu) menuAdminJSON {
+func presentMenuAdmin(m staff.Menu) menuAdminJSON {
 	return menuAdminJSON{ID: strconv.FormatUint(m.ID, 10), ParentID: strconv.FormatUint(m.ParentID, 10),
 		Title: m.Title, Name: m.Name, URL: m.URL, SortOrder: strconv.Itoa(m.SortOrder)}
 }
@@ -77,7 +77,7 @@ type menuEnvelope struct {
 // Tree is GET /menus: the whole tree for its administration. Top-level
 // menus carry children (always a list), children none.
 func (m MenuController) Tree(c *gin.Context) (any, error) {
-	tree, err := models.AllMenus(c.Request.Context(), m.DB)
+	tree, err := staff.AllMenus(c.Request.Context(), m.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (m MenuController) Create(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	menu, err := models.CreateMenu(c.Request.Context(), m.DB, viewer, f, m.Now())
+	menu, err := staff.CreateMenu(c.Request.Context(), m.DB, viewer, f, m.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (m MenuController) Update(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	menu, err := models.UpdateMenu(c.Request.Context(), m.DB, viewer, id, f, set, m.Now())
+	menu, err := staff.UpdateMenu(c.Request.Context(), m.DB, viewer, id, f, set, m.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (m MenuController) Delete(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.DeleteMenu(c.Request.Context(), m.DB, viewer, id, m.Now()); err != nil {
+	if err := staff.DeleteMenu(c.Request.Context(), m.DB, viewer, id, m.Now()); err != nil {
 		return nil, err
 	}
 	return deletedJSON{Deleted: true}, nil
@@ -141,36 +141,36 @@ var (
 	menuURLPattern  = regexp.MustCompile(`^[A-Za-z0-9_./-]{0,64}$`)
 )
 
-func bindMenu(c *gin.Context, creating bool) (models.MenuFields, models.MenuFieldSet, error) {
+func bindMenu(c *gin.Context, creating bool) (staff.MenuFields, staff.MenuFieldSet, error) {
 	b := newBinder(c)
 	include := b.sent
 	if creating {
 		include = func(...string) bool { return true }
 	}
-	var f models.MenuFields
-	var set models.MenuFieldSet
+	var f staff.MenuFields
+	var set staff.MenuFieldSet
 	if include("title") {
-		f.Title, set = b.requiredText(textRule{maxRunes: 32}, "title"), set|models.MenuFieldTitle
+		f.Title, set = b.requiredText(textRule{maxRunes: 32}, "title"), set|staff.MenuFieldTitle
 	}
 	if include("name") {
-		f.Name, set = b.requiredText(textRule{maxRunes: 16}, "name"), set|models.MenuFieldName
+		f.Name, set = b.requiredText(textRule{maxRunes: 16}, "name"), set|staff.MenuFieldName
 		if b.err == nil && !menuNamePattern.MatchString(f.Name) {
 			b.invalid("name")
 		}
 	}
 	if include("url") {
-		f.URL, set = deref(b.optionalMatch(menuURLPattern.MatchString, "url")), set|models.MenuFieldURL
+		f.URL, set = deref(b.optionalMatch(menuURLPattern.MatchString, "url")), set|staff.MenuFieldURL
 	}
 	if include("parent_id") {
 		if parent := b.optionalInt(0, maxID, "parent_id"); parent != nil {
 			f.ParentID = uint64(*parent)
 		}
-		set |= models.MenuFieldParentID
+		set |= staff.MenuFieldParentID
 	}
 	if include("sort_order") {
 		if order := b.optionalInt(0, maxSortOrder, "sort_order"); order != nil {
 			o := int(*order)
-			f.SortOrder, set = &o, set|models.MenuFieldSortOrder
+			f.SortOrder, set = &o, set|staff.MenuFieldSortOrder
 		}
 	}
 	return f, set, b.err

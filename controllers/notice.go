@@ -9,7 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/notice"
 )
 
 // NoticeController serves the notices (通知) managers publish to staff.
@@ -31,7 +31,7 @@ type noticeJSON struct {
 	UpdatedAt string   `json:"updatedAt"`
 }
 
-func presentNotice(n models.Notice, read bool) noticeJSON {
+func presentNotice(n notice.Notice, read bool) noticeJSON {
 	audience := n.Roles()
 	if audience == nil {
 		audience = []string{}
@@ -41,6 +41,8 @@ func presentNotice(n models.Notice, read bool) noticeJSON {
 		CreatedAt: strconv.FormatInt(n.CreatedAt.Unix(), 10), UpdatedAt: strconv.FormatInt(n.UpdatedAt.Unix(), 10)}
 }
 
+// noticeListJSON spells its paging out: unread sits between count and page,
+// as the contract writes the envelope.
 type noticeListJSON struct {
 	NoticeData []noticeJSON `json:"notice_data"`
 	Count      int64        `json:"count"`
@@ -71,7 +73,7 @@ func (nc NoticeController) List(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	rows, total, unread, err := models.ListNotices(c.Request.Context(), nc.DB, viewer, page, perPage)
+	rows, total, unread, err := notice.ListNotices(c.Request.Context(), nc.DB, viewer, page, perPage)
 	if err != nil {
 		return nil, err
 	}
@@ -84,19 +86,19 @@ func (nc NoticeController) List(c *gin.Context) (any, error) {
 
 // bindNotice reads title, body, audience (role keys, comma-separated;
 // blank: everyone) and pinned (0/1); a new notice needs title and body.
-func bindNotice(c *gin.Context, creating bool) (models.NoticeFields, error) {
+func bindNotice(c *gin.Context, creating bool) (notice.NoticeFields, error) {
 	b := newBinder(c)
-	var f models.NoticeFields
+	var f notice.NoticeFields
 	if creating || b.sent("title") {
 		f.Title = b.requiredText(textRule{maxRunes: maxNoticeTitleRunes}, "title")
-		f.Set |= models.NoticeTitle
+		f.Set |= notice.NoticeTitle
 	}
 	if creating || b.sent("body") {
 		f.Body = b.requiredText(textRule{maxRunes: maxNoticeBodyRunes, multiline: true}, "body")
-		f.Set |= models.NoticeBody
+		f.Set |= notice.NoticeBody
 	}
 	if b.sent("audience") {
-		f.Set |= models.NoticeAudience
+		f.Set |= notice.NoticeAudience
 		if name, v, ok := b.value("audience"); ok {
 			for _, key := range strings.Split(v, ",") {
 				key = strings.TrimSpace(key)
@@ -113,7 +115,7 @@ func bindNotice(c *gin.Context, creating bool) (models.NoticeFields, error) {
 	}
 	if pinned := b.optionalBool("pinned"); pinned != nil {
 		f.Pinned = *pinned
-		f.Set |= models.NoticePinned
+		f.Set |= notice.NoticePinned
 	}
 	return f, b.err
 }
@@ -128,7 +130,7 @@ func (nc NoticeController) Create(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := models.CreateNotice(c.Request.Context(), nc.DB, viewer, f, nc.Now())
+	n, err := notice.CreateNotice(c.Request.Context(), nc.DB, viewer, f, nc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +147,7 @@ func (nc NoticeController) Update(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := models.UpdateNotice(c.Request.Context(), nc.DB, viewer, id, f, nc.Now())
+	n, err := notice.UpdateNotice(c.Request.Context(), nc.DB, viewer, id, f, nc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +160,7 @@ func (nc NoticeController) Delete(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.DeleteNotice(c.Request.Context(), nc.DB, viewer, id, nc.Now()); err != nil {
+	if err := notice.DeleteNotice(c.Request.Context(), nc.DB, viewer, id, nc.Now()); err != nil {
 		return nil, err
 	}
 	return deletedJSON{Deleted: true}, nil
@@ -175,7 +177,7 @@ func (nc NoticeController) Read(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.MarkNoticeRead(c.Request.Context(), nc.DB, viewer, id, nc.Now()); err != nil {
+	if err := notice.MarkNoticeRead(c.Request.Context(), nc.DB, viewer, id, nc.Now()); err != nil {
 		return nil, err
 	}
 	return readJSON{Read: true}, nil

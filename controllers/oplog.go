@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
-	"crm/models"
+	"crm/models/oplog"
 )
 
 // OpLogController reads the operation log; nothing writes it but the
@@ -31,16 +31,14 @@ type opLogJSON struct {
 
 type opLogListJSON struct {
 	LogData []opLogJSON `json:"log_data"`
-	Count   int64       `json:"count"`
-	Page    int         `json:"page"`
-	PerPage int         `json:"per_page"`
+	pageJSON
 }
 
 // List is GET /log: newest first; filters user_id, action, target_type,
 // from and to (unix seconds, inclusive).
 func (oc OpLogController) List(c *gin.Context) (any, error) {
 	b := newBinder(c)
-	var f models.OpLogFilter
+	var f oplog.OpLogFilter
 	if user := b.optionalInt(1, maxID, "user_id"); user != nil {
 		id := uint64(*user)
 		f.UserID = &id
@@ -59,7 +57,7 @@ func (oc OpLogController) List(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	rows, total, err := models.ListOpLog(c.Request.Context(), oc.DB, f, page, perPage)
+	rows, total, err := oplog.ListOpLog(c.Request.Context(), oc.DB, f, page, perPage)
 	if err != nil {
 		return nil, err
 	}
@@ -69,5 +67,5 @@ func (oc OpLogController) List(c *gin.Context) (any, error) {
 			Action: r.Action, TargetType: r.TargetType, TargetID: r.TargetID, Address: r.Address,
 			Time: strconv.FormatInt(r.CreatedAt.Unix(), 10), Summary: json.RawMessage(r.Summary)}
 	}
-	return opLogListJSON{LogData: out, Count: total, Page: page, PerPage: perPage}, nil
+	return opLogListJSON{LogData: out, pageJSON: pageOf(total, page, perPage)}, nil
 }

@@ -7,21 +7,19 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/patient"
 )
 
 type PatientController struct {
 	DB        *gorm.DB
 	Now       func() time.Time
-	Registrar *models.Registrar
+	Registrar *patient.Registrar
 	Clinic    *Clinic // the list's default page size
 }
 
 type patientListJSON struct {
 	PatientData presentedPatient `json:"patient_data"`
-	Count       int64            `json:"count"`
-	Page        int              `json:"page"`
-	PerPage     int              `json:"per_page"`
+	pageJSON
 }
 
 type countJSON struct {
@@ -40,17 +38,17 @@ func (pc PatientController) List(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	if q.countOnly {
-		n, err := models.CountPatients(c.Request.Context(), pc.DB, viewer, q.filter)
+		n, err := patient.CountPatients(c.Request.Context(), pc.DB, viewer, q.filter)
 		if err != nil {
 			return nil, err
 		}
 		return countJSON{Count: n}, nil
 	}
-	rows, total, err := models.ListPatients(c.Request.Context(), pc.DB, viewer, q.filter, q.page)
+	rows, total, err := patient.ListPatients(c.Request.Context(), pc.DB, viewer, q.filter, q.page)
 	if err != nil {
 		return nil, err
 	}
-	return patientListJSON{PatientData: presentPatients(rows, viewer), Count: total, Page: q.page.Page, PerPage: q.page.PerPage}, nil
+	return patientListJSON{PatientData: presentPatients(rows, viewer), pageJSON: pageOf(total, q.page.Page, q.page.PerPage)}, nil
 }
 
 type newPatientJSON struct {
@@ -86,7 +84,7 @@ func (pc PatientController) Replay(c *gin.Context, id uint64) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := models.FindPatient(c.Request.Context(), pc.DB, viewer, id)
+	p, err := patient.FindPatient(c.Request.Context(), pc.DB, viewer, id)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +97,7 @@ func (pc PatientController) Get(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := models.FindPatient(c.Request.Context(), pc.DB, viewer, id)
+	p, err := patient.FindPatient(c.Request.Context(), pc.DB, viewer, id)
 	if err != nil {
 		return nil, err
 	}
@@ -116,15 +114,11 @@ func (pc PatientController) Update(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := models.UpdatePatient(c.Request.Context(), pc.DB, viewer, id, in.fields, in.set, in.authorID, pc.Now())
+	p, err := patient.UpdatePatient(c.Request.Context(), pc.DB, viewer, id, in.fields, in.set, in.authorID, pc.Now())
 	if err != nil {
 		return nil, err
 	}
 	return onePatientJSON{Patient: presentPatient(p, viewer)}, nil
-}
-
-type deletedJSON struct {
-	Deleted bool `json:"deleted"`
 }
 
 // Delete is DELETE /patient/{id}: into the recycle bin.
@@ -133,7 +127,7 @@ func (pc PatientController) Delete(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.DeletePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now()); err != nil {
+	if err := patient.DeletePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now()); err != nil {
 		return nil, err
 	}
 	return deletedJSON{Deleted: true}, nil
@@ -145,7 +139,7 @@ func (pc PatientController) Restore(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := models.RestorePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now())
+	p, err := patient.RestorePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +156,7 @@ func (pc PatientController) Purge(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.PurgePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now()); err != nil {
+	if err := patient.PurgePatient(c.Request.Context(), pc.DB, viewer, id, pc.Now()); err != nil {
 		return nil, err
 	}
 	return purgedJSON{Purged: true}, nil
@@ -170,9 +164,7 @@ func (pc PatientController) Purge(c *gin.Context) (any, error) {
 
 type historyJSON struct {
 	History []historyEntryJSON `json:"history"`
-	Count   int64              `json:"count"`
-	Page    int                `json:"page"`
-	PerPage int                `json:"per_page"`
+	pageJSON
 }
 
 // History is GET /patient/{id}/history, newest first.
@@ -186,11 +178,11 @@ func (pc PatientController) History(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	entries, total, err := models.PatientHistory(c.Request.Context(), pc.DB, viewer, id, page, perPage)
+	entries, total, err := patient.PatientHistory(c.Request.Context(), pc.DB, viewer, id, page, perPage)
 	if err != nil {
 		return nil, err
 	}
-	return historyJSON{History: presentHistory(entries), Count: total, Page: page, PerPage: perPage}, nil
+	return historyJSON{History: presentHistory(entries), pageJSON: pageOf(total, page, perPage)}, nil
 }
 
 type duplicatesJSON struct {
@@ -208,20 +200,11 @@ func (pc PatientController) Duplicates(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	visible, hidden, err := models.FindDuplicates(c.Request.Context(), pc.DB, viewer, q)
+	visible, hidden, err := patient.FindDuplicates(c.Request.Context(), pc.DB, viewer, q)
 	if err != nil {
 		return nil, err
 	}
 	return duplicatesJSON{PatientData: presentPatients(visible, viewer), Hidden: hidden}, nil
-}
-
-func viewerAndID(c *gin.Context) (models.Viewer, uint64, error) {
-	viewer, err := middleware.CurrentUser(c)
-	if err != nil {
-		return models.Viewer{}, 0, err
-	}
-	id, err := pathID(c)
-	return viewer, id, err
 }
 
 type reassignedJSON struct {
@@ -240,7 +223,7 @@ func (pc PatientController) Reassign(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	moved, err := models.ReassignPatients(c.Request.Context(), pc.DB, viewer, r, pc.Now())
+	moved, err := patient.ReassignPatients(c.Request.Context(), pc.DB, viewer, r, pc.Now())
 	if err != nil {
 		return nil, err
 	}

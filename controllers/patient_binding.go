@@ -7,7 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"crm/apierr"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/patient"
 )
 
 // The formats of patient fields (CONTRACT.md; lengths the contract leaves
@@ -17,7 +18,7 @@ var (
 	qqPattern  = regexp.MustCompile(`^[0-9]{1,15}$`)
 )
 
-func validTel(s string) bool { return telPattern.MatchString(s) && models.PhoneDigits(&s) != "" }
+func validTel(s string) bool { return telPattern.MatchString(s) && access.PhoneDigits(&s) != "" }
 func validQQ(s string) bool  { return qqPattern.MatchString(s) }
 
 // patientRules are the fields whose rule is not their type's default:
@@ -27,31 +28,33 @@ func validQQ(s string) bool  { return qqPattern.MatchString(s) }
 // bounds, times as unix seconds, ids as references.
 var patientRules = map[string]struct {
 	required bool
-	bind     func(b *binder, f models.PatientField, p *models.Patient)
+	bind     func(b *binder, f patient.PatientField, p *patient.Patient)
 }{
-	"name": {true, func(b *binder, f models.PatientField, p *models.Patient) {
+	"name": {true, func(b *binder, f patient.PatientField, p *patient.Patient) {
 		p.Name = b.requiredText(ruleOf(f), f.Column)
 	}},
-	"add_time": {true, func(b *binder, f models.PatientField, p *models.Patient) {
+	"add_time": {true, func(b *binder, f patient.PatientField, p *patient.Patient) {
 		p.AddTime = b.requiredInt(minUnixTime, maxUnixTime, f.Column)
 	}},
-	"state": {true, func(b *binder, f models.PatientField, p *models.Patient) {
-		p.State = int8(b.requiredInt(int64(models.StateUntreated), int64(models.StateLost), f.Column))
+	"state": {true, func(b *binder, f patient.PatientField, p *patient.Patient) {
+		p.State = int8(b.requiredInt(int64(patient.StateUntreated), int64(patient.StateLost), f.Column))
 	}},
-	"sex": {false, func(b *binder, f models.PatientField, p *models.Patient) {
+	"sex": {false, func(b *binder, f patient.PatientField, p *patient.Patient) {
 		if sex := b.optionalInt(0, 1, f.Column); sex != nil {
 			p.Sex = int8(*sex)
 		}
 	}},
-	"age": {false, func(b *binder, f models.PatientField, p *models.Patient) {
+	"age": {false, func(b *binder, f patient.PatientField, p *patient.Patient) {
 		if age := b.optionalInt(0, 150, f.Column); age != nil {
 			a := int16(*age)
 			p.Age = &a
 		}
 	}},
-	"tel": {false, func(b *binder, f models.PatientField, p *models.Patient) { p.Tel = b.optionalMatch(validTel, f.Column) }},
-	"qq":  {false, func(b *binder, f models.PatientField, p *models.Patient) { p.QQ = b.optionalMatch(validQQ, f.Column) }},
-	"landing_page": {false, func(b *binder, f models.PatientField, p *models.Patient) {
+	"tel": {false, func(b *binder, f patient.PatientField, p *patient.Patient) {
+		p.Tel = b.optionalMatch(validTel, f.Column)
+	}},
+	"qq": {false, func(b *binder, f patient.PatientField, p *patient.Patient) { p.QQ = b.optionalMatch(validQQ, f.Column) }},
+	"landing_page": {false, func(b *binder, f patient.PatientField, p *patient.Patient) {
 		p.LandingPage = b.optionalMatch(func(s string) bool { return ruleOf(f).allows(s) && validWebAddress(s) }, f.Column)
 	}},
 }
@@ -63,13 +66,13 @@ func validWebAddress(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func ruleOf(f models.PatientField) textRule {
+func ruleOf(f patient.PatientField) textRule {
 	return textRule{maxRunes: f.MaxRunes, multiline: f.Multiline}
 }
 
 // bindByType reads a field without a rule of its own by the type of its
 // target; false for a type that needs a rule in patientRules.
-func bindByType(b *binder, f models.PatientField, p *models.Patient) bool {
+func bindByType(b *binder, f patient.PatientField, p *patient.Patient) bool {
 	switch target := f.Target(p).(type) {
 	case **string:
 		if f.MaxRunes == 0 {
@@ -90,11 +93,11 @@ func bindByType(b *binder, f models.PatientField, p *models.Patient) bool {
 // their parameter names: all of them for a registration, the ones sent for
 // an edit. A required field selected must not be blank (44001); a blank
 // optional field clears it.
-func bindPatientFields(b *binder, include func(names ...string) bool) (models.Patient, models.PatientFieldSet) {
-	var p models.Patient
-	var set models.PatientFieldSet
+func bindPatientFields(b *binder, include func(names ...string) bool) (patient.Patient, patient.PatientFieldSet) {
+	var p patient.Patient
+	var set patient.PatientFieldSet
 	for _, requiredPass := range []bool{true, false} {
-		for _, f := range models.PatientFieldTable() {
+		for _, f := range patient.PatientFieldTable() {
 			rule, ruled := patientRules[f.Column]
 			if !f.Writable || rule.required != requiredPass || !include(f.Column) {
 				continue
@@ -113,8 +116,8 @@ func bindPatientFields(b *binder, include func(names ...string) bool) (models.Pa
 // wechatRule is the WeChat field's, for the duplicate search.
 var wechatRule = ruleOf(fieldNamed("wechat"))
 
-func fieldNamed(column string) models.PatientField {
-	for _, f := range models.PatientFieldTable() {
+func fieldNamed(column string) patient.PatientField {
+	for _, f := range patient.PatientFieldTable() {
 		if f.Column == column {
 			return f
 		}
@@ -126,8 +129,8 @@ func fieldNamed(column string) models.PatientField {
 // id, the author (without the permission), the timestamps and the deleted
 // flag are not among its fields: they cannot be set by parameters.
 type patientWrite struct {
-	fields   models.Patient // the fields in set
-	set      models.PatientFieldSet
+	fields   patient.Patient // the fields in set
+	set      patient.PatientFieldSet
 	authorID *uint64 // only with patient.register_for_others, checked by the model
 }
 
@@ -155,8 +158,8 @@ const (
 
 type patientListQuery struct {
 	countOnly bool
-	filter    models.PatientFilter
-	page      models.PatientPage
+	filter    patient.PatientFilter
+	page      patient.PatientPage
 }
 
 func bindPatientList(c *gin.Context, defaultSize int) (patientListQuery, error) {
@@ -175,10 +178,10 @@ func bindPatientList(c *gin.Context, defaultSize int) (patientListQuery, error) 
 
 // bindPatientOrder reads sort_by (whitelisted) and order; the export
 // takes them too.
-func bindPatientOrder(b *binder) models.PatientPage {
-	page := models.PatientPage{Sort: models.DefaultPatientSort, Desc: true}
+func bindPatientOrder(b *binder) patient.PatientPage {
+	page := patient.PatientPage{Sort: patient.DefaultPatientSort, Desc: true}
 	if name, v, ok := b.value("sort_by"); ok {
-		column, known := models.PatientSortColumn(v)
+		column, known := patient.PatientSortColumn(v)
 		if !known {
 			b.invalid(name)
 		}
@@ -192,9 +195,9 @@ func bindPatientOrder(b *binder) models.PatientPage {
 
 // bindPatientFilter reads the list's filters, which reports and exports
 // take too.
-func bindPatientFilter(b *binder) models.PatientFilter {
-	var f models.PatientFilter
-	if state := b.optionalInt(int64(models.StateUntreated), int64(models.StateLost), "state"); state != nil {
+func bindPatientFilter(b *binder) patient.PatientFilter {
+	var f patient.PatientFilter
+	if state := b.optionalInt(int64(patient.StateUntreated), int64(patient.StateLost), "state"); state != nil {
 		s := int8(*state)
 		f.State = &s
 	}
@@ -205,10 +208,10 @@ func bindPatientFilter(b *binder) models.PatientFilter {
 	f.DoctorID = b.optionalFilterID("doctor_id")
 	f.DiseaseID = b.optionalFilterID("disease_id")
 	f.MediaFromID = b.optionalFilterID("media_from_id")
-	f.AddTime = models.TimeRange{From: b.optionalTime("add_time_from"), To: b.optionalTime("add_time_to")}
-	f.OrderTime = models.TimeRange{From: b.optionalTime("order_time_from"), To: b.optionalTime("order_time_to")}
-	f.ReachTime = models.TimeRange{From: b.optionalTime("reach_time_from"), To: b.optionalTime("reach_time_to")}
-	f.NextFollowupTime = models.TimeRange{From: b.optionalTime("next_followup_time_from"), To: b.optionalTime("next_followup_time_to")}
+	f.AddTime = patient.TimeRange{From: b.optionalTime("add_time_from"), To: b.optionalTime("add_time_to")}
+	f.OrderTime = patient.TimeRange{From: b.optionalTime("order_time_from"), To: b.optionalTime("order_time_to")}
+	f.ReachTime = patient.TimeRange{From: b.optionalTime("reach_time_from"), To: b.optionalTime("reach_time_to")}
+	f.NextFollowupTime = patient.TimeRange{From: b.optionalTime("next_followup_time_from"), To: b.optionalTime("next_followup_time_to")}
 	f.Keyword = b.optionalText(ruleOf(fieldNamed("keyword")), "keyword")
 	f.LandingPage = b.optionalText(ruleOf(fieldNamed("landing_page")), "landing_page")
 	if search := b.optionalText(textRule{maxRunes: maxQueryRunes}, "q"); search != nil {
@@ -217,27 +220,25 @@ func bindPatientFilter(b *binder) models.PatientFilter {
 	return f
 }
 
-// bindPage reads page and per_page (both spellings) with the list's bounds.
-func bindPage(b *binder) (page, perPage int) { return bindPageOf(b, defaultPerPage) }
-
-// bindPageOf is bindPage with another default page size.
-func bindPageOf(b *binder, defaultSize int) (page, perPage int) {
-	page, perPage = 1, defaultSize
-	if p := b.optionalInt(1, maxPage, "page"); p != nil {
-		page = int(*p)
+// bindReassignment reads to_author_id and either ids or the list's
+// filters.
+func bindReassignment(c *gin.Context) (patient.Reassignment, error) {
+	b := newBinder(c)
+	r := patient.Reassignment{To: uint64(b.requiredInt(1, maxID, "to_author_id"))}
+	if b.sent("ids") {
+		r.IDs = b.idList("ids")
+	} else {
+		r.Filter = bindPatientFilter(b)
 	}
-	if pp := b.optionalInt(1, maxPerPage, "per_page"); pp != nil {
-		perPage = int(*pp)
-	}
-	return page, perPage
+	return r, b.err
 }
 
 // bindDuplicateQuery reads tel, wechat and qq; at least one is needed.
-func bindDuplicateQuery(c *gin.Context) (models.DuplicateQuery, error) {
+func bindDuplicateQuery(c *gin.Context) (patient.DuplicateQuery, error) {
 	b := newBinder(c)
-	var q models.DuplicateQuery
+	var q patient.DuplicateQuery
 	if tel := b.optionalMatch(validTel, "tel"); tel != nil {
-		q.TelDigits = models.PhoneDigits(tel)
+		q.TelDigits = access.PhoneDigits(tel)
 	}
 	if wechat := b.optionalText(wechatRule, "wechat"); wechat != nil {
 		q.Wechat = *wechat
@@ -245,21 +246,8 @@ func bindDuplicateQuery(c *gin.Context) (models.DuplicateQuery, error) {
 	if qq := b.optionalMatch(validQQ, "qq"); qq != nil {
 		q.QQ = *qq
 	}
-	if b.err == nil && q == (models.DuplicateQuery{}) {
+	if b.err == nil && q == (patient.DuplicateQuery{}) {
 		return q, apierr.Missing("tel/wechat/qq")
 	}
 	return q, b.err
-}
-
-// bindReassignment reads to_author_id and either ids or the list's
-// filters.
-func bindReassignment(c *gin.Context) (models.Reassignment, error) {
-	b := newBinder(c)
-	r := models.Reassignment{To: uint64(b.requiredInt(1, maxID, "to_author_id"))}
-	if b.sent("ids") {
-		r.IDs = b.idList("ids")
-	} else {
-		r.Filter = bindPatientFilter(b)
-	}
-	return r, b.err
 }

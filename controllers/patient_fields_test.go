@@ -10,7 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/patient"
 )
 
 // The patient's fields are one table (models.PatientFieldTable): the
@@ -23,12 +24,12 @@ func TestPresenterAgreesWithTheFieldTable(t *testing.T) {
 	doctor, media, disease := uint64(3), uint64(4), uint64(5)
 	way, content, area, remarks := "电话", "咨询", "温州", "备注"
 	keyword, page := "温州 医院", "https://example.com/a?b=1"
-	full := models.Patient{ID: 9, Name: "张三", Sex: 1, Age: &age, Tel: &tel, Wechat: &wechat, QQ: &qq, AddTime: 1_700_000_000,
+	full := patient.Patient{ID: 9, Name: "张三", Sex: 1, Age: &age, Tel: &tel, Wechat: &wechat, QQ: &qq, AddTime: 1_700_000_000,
 		OrderTime: &order, ReachTime: &reach, DiseaseID: &disease, AuthorID: 2, State: 2, MediaFromID: &media, DoctorID: &doctor,
 		AdvisoryWay: &way, AdvisoryContent: &content, Area: &area, Remarks: &remarks,
 		Keyword: &keyword, LandingPage: &page}
-	viewer := models.Viewer{UserID: 2, Permissions: models.NewPermissionSet(models.PermPatientFullPhone)}
-	for _, p := range []models.Patient{full, {ID: 10, Name: "李四", AddTime: 1, AuthorID: 2}} {
+	viewer := access.Viewer{UserID: 2, Permissions: access.NewPermissionSet(access.PermPatientFullPhone)}
+	for _, p := range []patient.Patient{full, {ID: 10, Name: "李四", AddTime: 1, AuthorID: 2}} {
 		raw, err := json.Marshal(presentPatient(p, viewer))
 		if err != nil {
 			t.Fatal(err)
@@ -62,8 +63,8 @@ func TestBinderCoversTheFieldTable(t *testing.T) {
 		"disease_id": "5", "state": "2", "media_from_id": "4", "doctor_id": "3", "advisory_way": "电话",
 		"advisory_content": "咨询", "area": "温州", "remarks": "备注",
 		"keyword": "温州 医院", "next_followup_time": "1700000300", "landing_page": "https://example.com/a?b=1"}
-	var all models.PatientFieldSet
-	for _, f := range models.PatientFieldTable() {
+	var all patient.PatientFieldSet
+	for _, f := range patient.PatientFieldTable() {
 		if f.Bit == 0 {
 			continue
 		}
@@ -84,8 +85,8 @@ func TestBinderCoversTheFieldTable(t *testing.T) {
 			}
 		}
 	}
-	if all != models.AllPatientFields {
-		t.Errorf("the table's bits %b, AllPatientFields %b", all, models.AllPatientFields)
+	if all != patient.AllPatientFields {
+		t.Errorf("the table's bits %b, AllPatientFields %b", all, patient.AllPatientFields)
 	}
 	for column := range patientRules {
 		if _, ok := samples[column]; !ok {

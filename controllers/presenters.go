@@ -4,7 +4,10 @@ import (
 	"reflect"
 	"strconv"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/oplog"
+	"crm/models/patient"
+	"crm/models/staff"
 )
 
 // The contract's objects. Every value is a string or null, as the original
@@ -25,8 +28,8 @@ var patientJSON = reflect.StructOf(patientJSONFields())
 
 func patientJSONFields() []reflect.StructField {
 	fields := []reflect.StructField{{Name: "ID", Type: reflect.TypeFor[uint64](), Tag: `json:"id,string"`}}
-	var zero models.Patient
-	for i, f := range models.PatientFieldTable() {
+	var zero patient.Patient
+	for i, f := range patient.PatientFieldTable() {
 		typ := reflect.TypeOf(f.Target(&zero)).Elem()
 		tag := `json:"` + f.Name + `"`
 		if kind := derefed(typ).Kind(); kind >= reflect.Int && kind <= reflect.Uint64 {
@@ -49,15 +52,15 @@ type presentedPatient any
 
 // presentPatient shows a patient to v, with the phone number masked where
 // v may not see it whole.
-func presentPatient(p models.Patient, v models.Viewer) presentedPatient {
+func presentPatient(p patient.Patient, v access.Viewer) presentedPatient {
 	out := reflect.New(patientJSON).Elem()
 	fillPatient(out, &p, v)
 	return out.Interface()
 }
 
-func fillPatient(out reflect.Value, p *models.Patient, v models.Viewer) {
+func fillPatient(out reflect.Value, p *patient.Patient, v access.Viewer) {
 	out.Field(0).SetUint(p.ID)
-	fields := models.PatientFieldTable()
+	fields := patient.PatientFieldTable()
 	for i := range fields {
 		out.Field(i + 1).Set(reflect.ValueOf(fields[i].ShownTarget(p, v)).Elem())
 	}
@@ -65,7 +68,7 @@ func fillPatient(out reflect.Value, p *models.Patient, v models.Viewer) {
 
 // presentPatients is a []patientJSON ([] rather than null for an empty
 // page).
-func presentPatients(rows []models.Patient, v models.Viewer) presentedPatient {
+func presentPatients(rows []patient.Patient, v access.Viewer) presentedPatient {
 	out := reflect.MakeSlice(reflect.SliceOf(patientJSON), len(rows), len(rows))
 	for i := range rows {
 		fillPatient(out.Index(i), &rows[i], v)
@@ -111,7 +114,7 @@ type menuChildJSON struct {
 	URL   string `json:"url"`
 }
 
-func presentMenu(tree []models.MenuNode) []menuJSON {
+func presentMenu(tree []staff.MenuNode) []menuJSON {
 	out := make([]menuJSON, len(tree))
 	for i, node := range tree {
 		children := make([]menuChildJSON, len(node.Children))
@@ -124,16 +127,16 @@ func presentMenu(tree []models.MenuNode) []menuJSON {
 }
 
 type historyEntryJSON struct {
-	ID       string          `json:"id"`
-	Action   string          `json:"action"`
-	UserID   *string         `json:"userId"`
-	Username string          `json:"username"`
-	Address  string          `json:"address"`
-	Time     string          `json:"time"`
-	Changes  []models.Change `json:"changes"`
+	ID       string         `json:"id"`
+	Action   string         `json:"action"`
+	UserID   *string        `json:"userId"`
+	Username string         `json:"username"`
+	Address  string         `json:"address"`
+	Time     string         `json:"time"`
+	Changes  []oplog.Change `json:"changes"`
 }
 
-func presentHistory(entries []models.HistoryEntry) []historyEntryJSON {
+func presentHistory(entries []patient.HistoryEntry) []historyEntryJSON {
 	out := make([]historyEntryJSON, len(entries))
 	for i, e := range entries {
 		out[i] = historyEntryJSON{
@@ -147,4 +150,36 @@ func presentHistory(entries []models.HistoryEntry) []historyEntryJSON {
 		}
 	}
 	return out
+}
+
+// deletedJSON answers a delete.
+type deletedJSON struct {
+	Deleted bool `json:"deleted"`
+}
+
+// deref is an optional text, empty for none.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// flag is a yes/no as the legacy rows wrote it: "1" or "0".
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// pageJSON is a list's paging, after its rows in every paged envelope.
+type pageJSON struct {
+	Count   int64 `json:"count"`
+	Page    int   `json:"page"`
+	PerPage int   `json:"per_page"`
+}
+
+func pageOf(total int64, page, perPage int) pageJSON {
+	return pageJSON{Count: total, Page: page, PerPage: perPage}
 }

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/patient"
 )
 
 // A page of 30 patients, presented and encoded as the list sends it.
@@ -13,12 +14,12 @@ func BenchmarkPresentPage(b *testing.B) {
 	order := int64(1_700_000_100)
 	doctor := uint64(3)
 	way, remarks := "电话", "备注\n第二行"
-	rows := make([]models.Patient, 30)
+	rows := make([]patient.Patient, 30)
 	for i := range rows {
-		rows[i] = models.Patient{ID: uint64(i + 1), Name: "张三", Sex: 1, Age: &age, Tel: &tel, Wechat: &wechat,
+		rows[i] = patient.Patient{ID: uint64(i + 1), Name: "张三", Sex: 1, Age: &age, Tel: &tel, Wechat: &wechat,
 			AddTime: 1_700_000_000, OrderTime: &order, AuthorID: 2, State: 1, DoctorID: &doctor, AdvisoryWay: &way, Remarks: &remarks}
 	}
-	viewer := models.Viewer{UserID: 3, Permissions: models.NewPermissionSet(models.PermPatientList)}
+	viewer := access.Viewer{UserID: 3, Permissions: access.NewPermissionSet(access.PermPatientList)}
 	for b.Loop() {
 		if _, err := json.Marshal(map[string]any{"patient_data": presentPatients(rows, viewer), "count": 990000}); err != nil {
 			b.Fatal(err)

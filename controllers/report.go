@@ -8,7 +8,9 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/calendar"
+	"crm/models/patient"
+	"crm/models/report"
 )
 
 // ReportController serves the dashboard, the reports and the ranking, all
@@ -27,7 +29,7 @@ type countsJSON struct {
 	ArrivalRate float64 `json:"arrivalRate"`
 }
 
-func presentCounts(c models.Counts) countsJSON {
+func presentCounts(c report.Counts) countsJSON {
 	return countsJSON{c.Registered, c.Booked, c.Arrived, c.Lost, c.ArrivalRate()}
 }
 
@@ -37,7 +39,7 @@ type periodJSON struct {
 	End   string `json:"end"`
 }
 
-func presentPeriod(p models.Period) periodJSON {
+func presentPeriod(p calendar.Period) periodJSON {
 	return periodJSON{Key: p.Key, Start: strconv.FormatInt(p.Start.Unix(), 10), End: strconv.FormatInt(p.End.Unix(), 10)}
 }
 
@@ -85,14 +87,14 @@ func (rc ReportController) Report(c *gin.Context) (any, error) {
 	group := bindGroup(b)
 	by := ""
 	if name, v, ok := b.value("by"); ok {
-		if _, _, known := models.ReportByColumn(v); !known {
+		if _, _, known := report.ReportByColumn(v); !known {
 			b.invalid(name)
 		}
 		by = v
 	}
 	dateColumn := "add_time"
 	if name, v, ok := b.value("date_field"); ok {
-		column, known := models.ReportDateColumn(v)
+		column, known := report.ReportDateColumn(v)
 		if !known {
 			b.invalid(name)
 		}
@@ -102,11 +104,11 @@ func (rc ReportController) Report(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	q, err := models.NewReportQuery(from, to, group, by, dateColumn, filter)
+	q, err := report.NewReportQuery(from, to, group, by, dateColumn, filter)
 	if err != nil {
 		return nil, err
 	}
-	periods, err := models.Report(c.Request.Context(), rc.DB, viewer, q)
+	periods, err := report.Report(c.Request.Context(), rc.DB, viewer, q)
 	if err != nil {
 		return nil, err
 	}
@@ -163,14 +165,14 @@ func (rc ReportController) Dashboard(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	now := rc.Now().In(rc.Clinic.Location(c))
-	d, err := models.BuildDashboard(c.Request.Context(), rc.DB, viewer, now)
+	d, err := report.BuildDashboard(c.Request.Context(), rc.DB, viewer, now)
 	if err != nil {
 		return nil, err
 	}
-	figures := func(p models.Period, f models.DashboardFigures) figuresJSON {
+	figures := func(p calendar.Period, f report.DashboardFigures) figuresJSON {
 		return figuresJSON{presentPeriod(p), f.Registered, f.Booked, f.Arrived, f.Lost, f.ArrivalRate()}
 	}
-	window := func(w models.DashboardWindow) windowJSON {
+	window := func(w report.DashboardWindow) windowJSON {
 		return windowJSON{figures(w.Current, w.Figures), figures(w.Previous, w.PrevFigure)}
 	}
 	return dashboardEnvelope{Dashboard: dashboardJSON{TimeZone: now.Location().String(), Now: strconv.FormatInt(now.Unix(), 10),
@@ -207,22 +209,22 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	by := models.RankRegistered
+	by := report.RankRegistered
 	if name, v, ok := b.value("type"); ok {
-		parsed, known := models.ParseRankBy(v)
+		parsed, known := report.ParseRankBy(v)
 		if !known {
 			b.invalid(name)
 		}
 		by = parsed
 	}
-	g := models.GroupMonth
+	g := calendar.GroupMonth
 	if p, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "period"); ok {
-		g = models.Granularity(p)
+		g = calendar.Granularity(p)
 	}
 	loc := rc.Clinic.Location(c)
 	day := rc.Now().In(loc)
 	if name, v, ok := b.value("date"); ok {
-		parsed, valid := models.ParsePeriod(v, g, loc)
+		parsed, valid := calendar.ParsePeriod(v, g, loc)
 		if !valid {
 			b.invalid(name)
 		}
@@ -231,8 +233,8 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	period := models.PeriodOf(day, g)
-	entries, err := models.Ranking(c.Request.Context(), rc.DB, viewer, period, by)
+	period := calendar.PeriodOf(day, g)
+	entries, err := report.Ranking(c.Request.Context(), rc.DB, viewer, period, by)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +242,7 @@ func (rc ReportController) Rank(c *gin.Context) (any, error) {
 	for i, e := range entries {
 		out.RankData[i] = rankEntryJSON{Rank: e.Rank, UserID: strconv.FormatUint(e.User.ID, 10), Username: e.User.Username,
 			DisplayName: e.User.DisplayName, Registered: e.Registered, Booked: e.Booked, Arrived: e.Arrived, Lost: e.Lost,
-			ArrivalRate: e.ArrivalRate(), Revenue: e.Revenue, RevenueYuan: models.Yuan(e.Revenue)}
+			ArrivalRate: e.ArrivalRate(), Revenue: e.Revenue, RevenueYuan: patient.Yuan(e.Revenue)}
 	}
 	return out, nil
 }
@@ -258,7 +260,7 @@ func (b *binder) requiredDate(loc *time.Location, names ...string) time.Time {
 	}
 	if n, valid := parseInt(v, minUnixTime, maxUnixTime); valid {
 		t := time.Unix(n, 0).In(loc)
-		return models.Date(t.Year(), t.Month(), t.Day(), loc)
+		return calendar.Date(t.Year(), t.Month(), t.Day(), loc)
 	}
 	b.invalid(name)
 	return time.Time{}

@@ -6,7 +6,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/calendar"
+	"crm/models/followup"
+	"crm/models/patient"
+	"crm/models/report"
 )
 
 // The CRM reports: revenue by period and dimension, the funnel of the
@@ -20,8 +23,8 @@ type revenueJSON struct {
 	AmountYuan string `json:"amountYuan"`
 }
 
-func presentRevenue(r models.Revenue) revenueJSON {
-	return revenueJSON{r.Visits, r.First, r.Returns(), r.Amount, models.Yuan(r.Amount)}
+func presentRevenue(r report.Revenue) revenueJSON {
+	return revenueJSON{r.Visits, r.First, r.Returns(), r.Amount, patient.Yuan(r.Amount)}
 }
 
 type groupRevenueJSON struct {
@@ -54,11 +57,11 @@ func dateRange(b *binder, loc *time.Location) (from, to time.Time) {
 	return b.requiredDate(loc, "from"), b.requiredDate(loc, "to")
 }
 
-func bindGroup(b *binder) models.Granularity {
+func bindGroup(b *binder) calendar.Granularity {
 	if g, ok := b.optionalChoice([]string{"day", "week", "month", "year"}, "group"); ok {
-		return models.Granularity(g)
+		return calendar.Granularity(g)
 	}
-	return models.GroupDay
+	return calendar.GroupDay
 }
 
 // Revenue is GET /report/revenue: the visits that arrived from, to (dates,
@@ -78,15 +81,15 @@ func (rc ReportController) Revenue(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	shape, err := models.NewReportQuery(from, to, group, by, "", filter)
+	shape, err := report.NewReportQuery(from, to, group, by, "", filter)
 	if err != nil {
 		return nil, err
 	}
-	q, err := models.NewRevenueQuery(shape)
+	q, err := report.NewRevenueQuery(shape)
 	if err != nil {
 		return nil, err
 	}
-	periods, err := models.RevenueReport(c.Request.Context(), rc.DB, viewer, q)
+	periods, err := report.RevenueReport(c.Request.Context(), rc.DB, viewer, q)
 	if err != nil {
 		return nil, err
 	}
@@ -142,17 +145,17 @@ func (rc ReportController) Funnel(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	period, err := models.DateSpan(from, to)
+	period, err := calendar.DateSpan(from, to)
 	if err != nil {
 		return nil, err
 	}
-	f, err := models.PatientFunnel(c.Request.Context(), rc.DB, viewer, period, filter)
+	f, err := report.PatientFunnel(c.Request.Context(), rc.DB, viewer, period, filter)
 	if err != nil {
 		return nil, err
 	}
 	return funnelEnvelope{Funnel: funnelJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
 		TimeZone: rc.Clinic.Location(c).String(), Registered: f.Registered, Untreated: f.Untreated, Booked: f.Booked,
-		Arrived: f.Arrived, Paid: f.Paid, Lost: f.Lost, Revenue: f.Revenue, RevenueYuan: models.Yuan(f.Revenue),
+		Arrived: f.Arrived, Paid: f.Paid, Lost: f.Lost, Revenue: f.Revenue, RevenueYuan: patient.Yuan(f.Revenue),
 		ArrivalRate: f.ArrivalRate()}}, nil
 }
 
@@ -186,11 +189,11 @@ func (rc ReportController) Followups(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	period, err := models.DateSpan(from, to)
+	period, err := calendar.DateSpan(from, to)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := models.FollowupCounts(c.Request.Context(), rc.DB, viewer, period)
+	counts, err := report.FollowupCounts(c.Request.Context(), rc.DB, viewer, period)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +201,7 @@ func (rc ReportController) Followups(c *gin.Context) (any, error) {
 		Users: make([]followupCountJSON, len(counts))}
 	for i, fc := range counts {
 		byWay := map[string]int64{}
-		for _, way := range models.FollowupWays {
+		for _, way := range followup.FollowupWays {
 			byWay[way] = fc.ByWay[way]
 		}
 		out.Users[i] = followupCountJSON{UserID: optionalID(fc.UserID), Name: fc.Username, Total: fc.Total, ByWay: byWay}

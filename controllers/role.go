@@ -9,7 +9,8 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/staff"
 )
 
 type RoleController struct {
@@ -28,7 +29,7 @@ type permissionListJSON struct {
 
 // Permissions is GET /permission: every key the code defines.
 func (RoleController) Permissions(*gin.Context) (any, error) {
-	all := models.Permissions()
+	all := access.Permissions()
 	out := make([]permissionJSON, len(all))
 	for i, p := range all {
 		out[i] = permissionJSON{Key: string(p.Key), Description: p.Description}
@@ -45,7 +46,7 @@ type roleJSON struct {
 	UserCount   string   `json:"userCount"`
 }
 
-func presentRole(r models.RoleInfo) roleJSON {
+func presentRole(r staff.RoleInfo) roleJSON {
 	perms := make([]string, len(r.Permissions))
 	for i, p := range r.Permissions {
 		perms[i] = string(p)
@@ -63,7 +64,7 @@ type roleEnvelope struct {
 }
 
 func (rc RoleController) List(c *gin.Context) (any, error) {
-	roles, err := models.ListRoles(c.Request.Context(), rc.DB)
+	roles, err := staff.ListRoles(c.Request.Context(), rc.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func (rc RoleController) Create(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	role, err := models.CreateRole(c.Request.Context(), rc.DB, viewer, f, rc.Now())
+	role, err := staff.CreateRole(c.Request.Context(), rc.DB, viewer, f, rc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func (rc RoleController) Update(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	role, err := models.UpdateRole(c.Request.Context(), rc.DB, viewer, id, f, rc.Now())
+	role, err := staff.UpdateRole(c.Request.Context(), rc.DB, viewer, id, f, rc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -114,18 +115,18 @@ func (rc RoleController) Delete(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.DeleteRole(c.Request.Context(), rc.DB, viewer, id, rc.Now()); err != nil {
+	if err := staff.DeleteRole(c.Request.Context(), rc.DB, viewer, id, rc.Now()); err != nil {
 		return nil, err
 	}
 	return deletedJSON{Deleted: true}, nil
 }
 
-func bindRole(c *gin.Context, creating bool) (models.RoleFields, error) {
+func bindRole(c *gin.Context, creating bool) (staff.RoleFields, error) {
 	b := newBinder(c)
-	var f models.RoleFields
+	var f staff.RoleFields
 	if creating {
 		f.Key = b.requiredText(textRule{maxRunes: 32}, "key")
-		if b.err == nil && !models.ValidRoleKey(f.Key) {
+		if b.err == nil && !staff.ValidRoleKey(f.Key) {
 			b.invalid("key")
 		}
 	}
@@ -135,11 +136,11 @@ func bindRole(c *gin.Context, creating bool) (models.RoleFields, error) {
 	}
 	if b.sent("permissions") {
 		_, raw, _ := b.value("permissions")
-		var keys []models.Permission
+		var keys []access.Permission
 		for _, k := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' }) {
-			keys = append(keys, models.Permission(k))
+			keys = append(keys, access.Permission(k))
 		}
-		set := models.NewPermissionSet(keys...)
+		set := access.NewPermissionSet(keys...)
 		if !set.Known() {
 			b.invalid("permissions")
 		}

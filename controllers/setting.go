@@ -9,7 +9,7 @@ import (
 
 	"crm/internal/memo"
 	"crm/middleware"
-	"crm/models"
+	"crm/models/settings"
 )
 
 // Clinic serves the runtime settings (参数设置) to the handlers that use
@@ -17,19 +17,19 @@ import (
 // applies to the next request, on other replicas within auth.cache_ttl.
 type Clinic struct {
 	db       *gorm.DB
-	defaults models.ClinicSettings
-	cache    *memo.Cache[struct{}, models.ClinicSettings]
+	defaults settings.ClinicSettings
+	cache    *memo.Cache[struct{}, settings.ClinicSettings]
 }
 
-func NewClinic(db *gorm.DB, defaults models.ClinicSettings, changes *memo.Generation, ttl time.Duration, now func() time.Time) *Clinic {
-	return &Clinic{db: db, defaults: defaults, cache: memo.New[struct{}, models.ClinicSettings](changes, 1, ttl, now)}
+func NewClinic(db *gorm.DB, defaults settings.ClinicSettings, changes *memo.Generation, ttl time.Duration, now func() time.Time) *Clinic {
+	return &Clinic{db: db, defaults: defaults, cache: memo.New[struct{}, settings.ClinicSettings](changes, 1, ttl, now)}
 }
 
 // Settings are the current settings; should they not load, the defaults
 // (the request's own queries will report the database's trouble).
-func (cl *Clinic) Settings(c *gin.Context) models.ClinicSettings {
-	s, err := cl.cache.Get(c.Request.Context(), struct{}{}, func(ctx context.Context) (models.ClinicSettings, error) {
-		return models.LoadClinicSettings(ctx, cl.db, cl.defaults)
+func (cl *Clinic) Settings(c *gin.Context) settings.ClinicSettings {
+	s, err := cl.cache.Get(c.Request.Context(), struct{}{}, func(ctx context.Context) (settings.ClinicSettings, error) {
+		return settings.LoadClinicSettings(ctx, cl.db, cl.defaults)
 	})
 	if err != nil {
 		return cl.defaults
@@ -58,7 +58,7 @@ type settingsEnvelope struct {
 	Settings settingsJSON `json:"settings"`
 }
 
-func presentSettings(s models.ClinicSettings) settingsEnvelope {
+func presentSettings(s settings.ClinicSettings) settingsEnvelope {
 	return settingsEnvelope{settingsJSON{s.ClinicName, s.TimeZone, s.LogRetentionDays, s.DefaultPageSize}}
 }
 
@@ -79,26 +79,26 @@ func (sc SettingController) Update(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	var ch models.ClinicSettingsChange
+	var ch settings.ClinicSettingsChange
 	if b.sent("clinic_name") {
-		name := deref(b.optionalText(textRule{maxRunes: models.MaxClinicNameRunes}, "clinic_name"))
+		name := deref(b.optionalText(textRule{maxRunes: settings.MaxClinicNameRunes}, "clinic_name"))
 		ch.ClinicName = &name
 	}
 	if _, zone, ok := b.value("timezone"); ok {
 		ch.TimeZone = &zone
 	}
-	if days := b.optionalInt(0, models.MaxRetentionDays, "log_retention_days"); days != nil {
+	if days := b.optionalInt(0, settings.MaxRetentionDays, "log_retention_days"); days != nil {
 		n := int(*days)
 		ch.LogRetentionDays = &n
 	}
-	if size := b.optionalInt(1, models.MaxDefaultPageSize, "default_page_size"); size != nil {
+	if size := b.optionalInt(1, settings.MaxDefaultPageSize, "default_page_size"); size != nil {
 		n := int(*size)
 		ch.DefaultPageSize = &n
 	}
 	if b.err != nil {
 		return nil, b.err
 	}
-	s, err := models.UpdateClinicSettings(c.Request.Context(), sc.DB, viewer, sc.Clinic.defaults, ch, sc.Now())
+	s, err := settings.UpdateClinicSettings(c.Request.Context(), sc.DB, viewer, sc.Clinic.defaults, ch, sc.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 	"crm/apierr"
 	"crm/auth"
 	"crm/middleware"
-	"crm/models"
+	"crm/models/staff"
 )
 
 type TokenController struct {
@@ -48,7 +48,7 @@ func bindLogin(c *gin.Context) (string, string, error) {
 	if !userOK || !passOK || name == "" || pass == "" {
 		return "", "", apierr.ErrLoginMissing
 	}
-	if !models.ValidUsername(name) || !models.ValidLoginPassword(pass) {
+	if !staff.ValidUsername(name) || !staff.ValidLoginPassword(pass) {
 		return "", "", apierr.ErrLoginInvalid
 	}
 	return name, pass, nil

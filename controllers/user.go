@@ -8,7 +8,8 @@ import (
 
 	"crm/auth"
 	"crm/middleware"
-	"crm/models"
+	"crm/models/patient"
+	"crm/models/staff"
 )
 
 // UserController is the staff administration (人员管理) and the caller's
@@ -30,7 +31,7 @@ type userJSON struct {
 	CreatedAt   string `json:"createdAt"`
 }
 
-func presentUser(u models.User) userJSON {
+func presentUser(u staff.User) userJSON {
 	return userJSON{
 		ID: strconv.FormatUint(u.ID, 10), Username: u.Username, DisplayName: u.DisplayName,
 		Role: u.Role.Key, RoleName: u.Role.Name, Enabled: flag(u.Enabled),
@@ -40,9 +41,7 @@ func presentUser(u models.User) userJSON {
 
 type userListJSON struct {
 	UserData []userJSON `json:"user_data"`
-	Count    int64      `json:"count"`
-	Page     int        `json:"page"`
-	PerPage  int        `json:"per_page"`
+	pageJSON
 }
 
 type userEnvelope struct {
@@ -53,7 +52,7 @@ type userEnvelope struct {
 // or display name).
 func (uc UserController) List(c *gin.Context) (any, error) {
 	b := newBinder(c)
-	var f models.UserFilter
+	var f staff.UserFilter
 	if role := b.optionalText(textRule{maxRunes: 32}, "role"); role != nil {
 		f.RoleKey = *role
 	}
@@ -65,7 +64,7 @@ func (uc UserController) List(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	users, total, err := models.ListUsers(c.Request.Context(), uc.DB, f, page, perPage)
+	users, total, err := staff.ListUsers(c.Request.Context(), uc.DB, f, page, perPage)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +72,7 @@ func (uc UserController) List(c *gin.Context) (any, error) {
 	for i, u := range users {
 		out[i] = presentUser(u)
 	}
-	return userListJSON{UserData: out, Count: total, Page: page, PerPage: perPage}, nil
+	return userListJSON{UserData: out, pageJSON: pageOf(total, page, perPage)}, nil
 }
 
 // Create is POST /user: username (login's rules), password (8-72 bytes),
@@ -89,7 +88,7 @@ func (uc UserController) Create(c *gin.Context) (any, error) {
 		Password: b.newPassword("password"),
 		RoleKey:  b.requiredText(textRule{maxRunes: 32}, "role"),
 	}
-	if b.err == nil && !models.ValidUsername(in.Username) {
+	if b.err == nil && !staff.ValidUsername(in.Username) {
 		b.invalid("username")
 	}
 	in.DisplayName = in.Username
@@ -113,7 +112,7 @@ func (uc UserController) Update(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	var edit models.UserEdit
+	var edit staff.UserEdit
 	if b.sent("display_name") {
 		name := b.requiredText(displayNameRule, "display_name")
 		edit.DisplayName = &name
@@ -132,7 +131,7 @@ func (uc UserController) Update(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	u, err := models.UpdateAccount(c.Request.Context(), uc.DB, viewer, id, edit, uc.Auth.Now())
+	u, err := staff.UpdateAccount(c.Request.Context(), uc.DB, viewer, id, edit, uc.Auth.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +166,7 @@ func (uc UserController) Delete(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := models.DeleteAccount(c.Request.Context(), uc.DB, viewer, id, uc.Auth.Now()); err != nil {
+	if err := patient.DeleteAccount(c.Request.Context(), uc.DB, viewer, id, uc.Auth.Now()); err != nil {
 		return nil, err
 	}
 	return deletedJSON{Deleted: true}, nil
@@ -189,7 +188,7 @@ func (uc UserController) Me(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	roleName, err := models.RoleName(c.Request.Context(), uc.DB, viewer.RoleID)
+	roleName, err := staff.RoleName(c.Request.Context(), uc.DB, viewer.RoleID)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +208,7 @@ func (uc UserController) ChangeOwnPassword(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	b := newBinder(c)
-	old := b.requiredText(textRule{maxRunes: models.MaxPasswordBytes}, "old_password")
+	old := b.requiredText(textRule{maxRunes: staff.MaxPasswordBytes}, "old_password")
 	fresh := b.newPassword("new_password")
 	if b.err != nil {
 		return nil, b.err
@@ -222,5 +221,5 @@ func (uc UserController) ChangeOwnPassword(c *gin.Context) (any, error) {
 
 // newPassword reads a new password: required, 8-72 bytes (bcrypt's limit).
 func (b *binder) newPassword(names ...string) string {
-	return b.requiredMatch(models.ValidNewPassword, names...)
+	return b.requiredMatch(staff.ValidNewPassword, names...)
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
-	"crm/middleware"
-	"crm/models"
+	"crm/models/patient"
+	"crm/models/visit"
 )
 
 // VisitController books and records the visits (就诊) of patients.
@@ -33,7 +33,7 @@ type visitJSON struct {
 	UpdatedAt  string  `json:"updatedAt"`
 }
 
-func presentVisit(v models.Visit) visitJSON {
+func presentVisit(v visit.Visit) visitJSON {
 	first := "0"
 	if v.First {
 		first = "1"
@@ -42,7 +42,7 @@ func presentVisit(v models.Visit) visitJSON {
 		ID: strconv.FormatUint(v.ID, 10), PatientID: strconv.FormatUint(v.PatientID, 10),
 		OrderTime: strconv.FormatInt(v.OrderTime, 10), ReachTime: optionalInt(v.ReachTime),
 		DoctorID: optionalID(v.DoctorID), DiseaseID: optionalID(v.DiseaseID), First: first,
-		Amount: strconv.FormatInt(v.Amount, 10), AmountYuan: models.Yuan(v.Amount),
+		Amount: strconv.FormatInt(v.Amount, 10), AmountYuan: patient.Yuan(v.Amount),
 		UserID: optionalID(v.UserID), Username: v.Username,
 		CreatedAt: strconv.FormatInt(v.CreatedAt.Unix(), 10), UpdatedAt: strconv.FormatInt(v.UpdatedAt.Unix(), 10),
 	}
@@ -56,31 +56,31 @@ type visitWithPatientJSON struct {
 // bindVisit reads a visit's fields that include selects: order_time
 // (required when booking), reach_time, doctor_id, disease_id, first (0 or
 // 1), amount (fen).
-func bindVisit(b *binder, include func(names ...string) bool, booking bool) models.VisitInput {
-	var in models.VisitInput
+func bindVisit(b *binder, include func(names ...string) bool, booking bool) visit.VisitInput {
+	var in visit.VisitInput
 	if booking || include("order_time") {
 		in.OrderTime = b.requiredInt(minUnixTime, maxUnixTime, "order_time")
-		in.Set |= models.VisitOrderTime
+		in.Set |= visit.VisitOrderTime
 	}
 	if include("reach_time") {
 		in.ReachTime = b.optionalTime("reach_time")
-		in.Set |= models.VisitReachTime
+		in.Set |= visit.VisitReachTime
 	}
 	if include("doctor_id") {
 		in.DoctorID = b.optionalRef("doctor_id")
-		in.Set |= models.VisitDoctor
+		in.Set |= visit.VisitDoctor
 	}
 	if include("disease_id") {
 		in.DiseaseID = b.optionalRef("disease_id")
-		in.Set |= models.VisitDisease
+		in.Set |= visit.VisitDisease
 	}
 	if first := b.optionalBool("first"); first != nil {
 		in.First = *first
-		in.Set |= models.VisitFirst
+		in.Set |= visit.VisitFirst
 	}
-	if amount := b.optionalInt(0, models.MaxAmount, "amount"); amount != nil {
+	if amount := b.optionalInt(0, visit.MaxAmount, "amount"); amount != nil {
 		in.Amount = *amount
-		in.Set |= models.VisitAmount
+		in.Set |= visit.VisitAmount
 	}
 	return in
 }
@@ -97,7 +97,7 @@ func (vc VisitController) Create(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	visit, p, err := models.AddVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Now())
+	visit, p, err := visit.AddVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (vc VisitController) Update(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	visit, p, err := models.UpdateVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Now())
+	visit, p, err := visit.UpdateVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -125,19 +125,10 @@ func (vc VisitController) Update(c *gin.Context) (any, error) {
 // Replay answers a retried booking whose first answer was lost after it
 // committed.
 func (vc VisitController) Replay(c *gin.Context, id uint64) (any, error) {
-	viewer, err := middleware.CurrentUser(c)
-	if err != nil {
-		return nil, err
-	}
-	visit, err := models.FindVisit(c.Request.Context(), vc.DB, viewer, id)
-	if err != nil {
-		return nil, err
-	}
-	p, err := models.FindPatient(c.Request.Context(), vc.DB, viewer, visit.PatientID)
-	if err != nil {
-		return nil, err
-	}
-	return visitWithPatientJSON{Visit: presentVisit(visit), Patient: presentPatient(p, viewer)}, nil
+	return replayWithPatient(c, vc.DB, id, visit.FindVisit, func(v visit.Visit) uint64 { return v.PatientID },
+		func(v visit.Visit, p presentedPatient) any {
+			return visitWithPatientJSON{Visit: presentVisit(v), Patient: p}
+		})
 }
 
 type visitListJSON struct {
@@ -150,7 +141,7 @@ func (vc VisitController) List(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := models.PatientVisits(c.Request.Context(), vc.DB, viewer, id)
+	rows, err := visit.PatientVisits(c.Request.Context(), vc.DB, viewer, id)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,11 @@ import (
 	"gorm.io/gorm/clause"
 
 	"crm/auth"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/oplog"
+	"crm/models/patient"
+	"crm/models/staff"
 )
 
 // Options of an import.
@@ -64,7 +68,7 @@ type importer struct {
 	media    map[int64]uint64
 	diseases map[int64]uint64
 	ways     map[int64]string
-	orphan   models.User
+	orphan   staff.User
 	// renumbered patients wait for the end of the import (a merge only).
 	renumbered []renumbered
 }
@@ -116,7 +120,7 @@ func (im *importer) run(ctx context.Context, db *gorm.DB) error {
 	if err := im.importPatients(ctx, db); err != nil {
 		return err
 	}
-	return models.RecordSystemOp(db, Actor, models.OpLegacyImport, im.report.summary(), im.now())
+	return oplog.RecordSystemOp(db, Actor, oplog.OpLegacyImport, im.report.summary(), im.now())
 }
 
 func (im *importer) now() time.Time {
@@ -181,7 +185,7 @@ func (im *importer) remember(db *gorm.DB, table string, id int64, target uint64)
 }
 
 // rememberPatients records that each old id became its patient.
-func rememberPatients(db *gorm.DB, oldIDs []int64, patients []models.Patient, now time.Time) error {
+func rememberPatients(db *gorm.DB, oldIDs []int64, patients []patient.Patient, now time.Time) error {
 	if len(oldIDs) == 0 {
 		return nil
 	}
@@ -221,11 +225,11 @@ func (im *importer) importUsers(ctx context.Context, tx *gorm.DB) error {
 			continue
 		}
 		username := strings.TrimSpace(decodeText(rawName))
-		if !models.ValidUsername(username) {
+		if !staff.ValidUsername(username) {
 			t.skip("username not valid here (3-32 letters, digits, _ . -)")
 			continue
 		}
-		var existing models.User
+		var existing staff.User
 		err := tx.Where("username = ?", username).Take(&existing).Error
 		switch {
 		case err == nil:
@@ -238,27 +242,27 @@ func (im *importer) importUsers(ctx context.Context, tx *gorm.DB) error {
 		case !errors.Is(err, gorm.ErrRecordNotFound):
 			return err
 		}
-		role := map[int64]string{0: models.RoleConsultant, 1: models.RoleManager, 2: models.RoleSuperadmin}[power]
+		role := map[int64]string{0: access.RoleConsultant, 1: access.RoleManager, 2: access.RoleSuperadmin}[power]
 		if role == "" {
-			role = models.RoleConsultant
+			role = access.RoleConsultant
 			t.note("unknown power: imported as consultant")
 		}
-		scheme, enabled := models.SchemeLegacyMD5, true
+		scheme, enabled := staff.SchemeLegacyMD5, true
 		secret := strings.ToLower(strings.TrimSpace(decodeText(rawPassword)))
 		if !md5Hex.MatchString(secret) {
-			scheme, enabled, secret = models.SchemeBcrypt, false, rand.Text()
+			scheme, enabled, secret = staff.SchemeBcrypt, false, rand.Text()
 			t.note("password not an md5 hash: imported disabled, needs a reset")
 		}
 		hash, err := auth.HashPassword(secret, im.opts.BcryptCost)
 		if err != nil {
 			return err
 		}
-		u, err := models.CreateUser(ctx, tx, models.NewUser{Username: username, DisplayName: username,
+		u, err := staff.CreateUser(ctx, tx, staff.NewUser{Username: username, DisplayName: username,
 			PasswordHash: hash, RoleKey: role})
 		if err != nil {
 			return fmt.Errorf("create user %s: %w", username, err)
 		}
-		err = tx.Model(&models.User{}).Where("id = ?", u.ID).
+		err = tx.Model(&staff.User{}).Where("id = ?", u.ID).
 			Updates(map[string]any{"password_scheme": scheme, "enabled": enabled}).Error
 		if err != nil {
 			return err
@@ -359,13 +363,13 @@ func (im *importer) importDoctors(ctx context.Context, tx *gorm.DB) error {
 	return im.importDict(ctx, tx, "doctors", "SELECT id, CAST(name AS BINARY), CAST(introduction AS BINARY) FROM doctors ORDER BY id",
 		im.doctors, func(name string, intro *string) (uint64, bool, error) {
 			name, _ = truncate(name, 32)
-			return findOrCreate(tx, name, func(order int) *models.Doctor {
-				d := &models.Doctor{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
+			return findOrCreate(tx, name, func(order int) *dict.Doctor {
+				d := &dict.Doctor{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
 				if intro != nil {
 					d.Introduction, _ = truncate(*intro, 2000)
 				}
 				return d
-			}, func(d *models.Doctor) uint64 { return d.ID })
+			}, func(d *dict.Doctor) uint64 { return d.ID })
 		})
 }
 
@@ -374,9 +378,9 @@ func (im *importer) importMedia(ctx context.Context, tx *gorm.DB) error {
 	return im.importDict(ctx, tx, "media", "SELECT id, CAST(name AS BINARY), NULL FROM media ORDER BY id",
 		im.media, func(name string, _ *string) (uint64, bool, error) {
 			name, _ = truncate(name, 32)
-			return findOrCreate(tx, name, func(order int) *models.MediaChannel {
-				return &models.MediaChannel{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
-			}, func(m *models.MediaChannel) uint64 { return m.ID })
+			return findOrCreate(tx, name, func(order int) *dict.MediaChannel {
+				return &dict.MediaChannel{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
+			}, func(m *dict.MediaChannel) uint64 { return m.ID })
 		})
 }
 
@@ -388,17 +392,17 @@ func (im *importer) importDiseases(ctx context.Context, tx *gorm.DB) error {
 	return im.importDict(ctx, tx, "disease", "SELECT id, CAST(name AS BINARY), CAST(childs AS BINARY) FROM disease ORDER BY id",
 		im.diseases, func(name string, childs *string) (uint64, bool, error) {
 			name, _ = truncate(name, 64)
-			dept, created, err := findOrCreate(tx, name, func(order int) *models.Disease {
-				return &models.Disease{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
-			}, func(d *models.Disease) uint64 { return d.ID })
+			dept, created, err := findOrCreate(tx, name, func(order int) *dict.Disease {
+				return &dict.Disease{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
+			}, func(d *dict.Disease) uint64 { return d.ID })
 			if err != nil || childs == nil {
 				return dept, created, err
 			}
 			for _, child := range childNames(*childs) {
 				child, _ = truncate(child, 64)
-				_, made, err := findOrCreate(tx, child, func(order int) *models.Disease {
-					return &models.Disease{ParentID: dept, Name: child, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
-				}, func(d *models.Disease) uint64 { return d.ID })
+				_, made, err := findOrCreate(tx, child, func(order int) *dict.Disease {
+					return &dict.Disease{ParentID: dept, Name: child, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
+				}, func(d *dict.Disease) uint64 { return d.ID })
 				if err != nil {
 					return 0, false, err
 				}
@@ -467,9 +471,9 @@ func (im *importer) importAdvisoryWays(ctx context.Context, tx *gorm.DB) error {
 			t.note("no name given (--advisory-ways): named 咨询方式<code>")
 		}
 		im.ways[code] = name
-		_, created, err := findOrCreate(tx, name, func(order int) *models.AdvisoryWay {
-			return &models.AdvisoryWay{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
-		}, func(w *models.AdvisoryWay) uint64 { return w.ID })
+		_, created, err := findOrCreate(tx, name, func(order int) *dict.AdvisoryWay {
+			return &dict.AdvisoryWay{Name: name, SortOrder: order, Enabled: true, CreatedAt: now, UpdatedAt: now}
+		}, func(w *dict.AdvisoryWay) uint64 { return w.ID })
 		if err != nil {
 			return err
 		}
@@ -510,11 +514,11 @@ func (im *importer) importMenus(ctx context.Context, tx *gorm.DB) error {
 		t.skipMany(len(all), "not copied: the new menus are a superset (--menus copies them)")
 		return nil
 	}
-	var roles []models.Role
-	if err := tx.Where(clause.IN{Column: "role_key", Values: []any{models.RoleConsultant, models.RoleManager, models.RoleSuperadmin}}).Find(&roles).Error; err != nil {
+	var roles []staff.Role
+	if err := tx.Where(clause.IN{Column: "role_key", Values: []any{access.RoleConsultant, access.RoleManager, access.RoleSuperadmin}}).Find(&roles).Error; err != nil {
 		return err
 	}
-	level := map[string]int64{models.RoleConsultant: 0, models.RoleManager: 1, models.RoleSuperadmin: 2}
+	level := map[string]int64{access.RoleConsultant: 0, access.RoleManager: 1, access.RoleSuperadmin: 2}
 	now := im.now()
 	// Parents first, so children find them.
 	sort.SliceStable(all, func(i, j int) bool {
@@ -531,21 +535,21 @@ func (im *importer) importMenus(ctx context.Context, tx *gorm.DB) error {
 		}
 		var parentID uint64
 		if parent, _, isChild := strings.Cut(name, "-"); isChild {
-			var p models.Menu
+			var p staff.Menu
 			if err := tx.Where("name = ? AND parent_id = 0", parent).Take(&p).Error; err != nil {
 				t.skip("its parent menu is missing")
 				continue
 			}
 			parentID = p.ID
 		}
-		var m models.Menu
+		var m staff.Menu
 		err := tx.Where("name = ?", name).Take(&m).Error
 		switch {
 		case err == nil:
 			err = tx.Model(&m).Updates(map[string]any{"title": title, "url": url, "parent_id": parentID, "updated_at": now}).Error
 			t.link("menu of the same name updated")
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			m = models.Menu{ParentID: parentID, Title: title, Name: name, URL: url, SortOrder: int(r.id) * 10, CreatedAt: now, UpdatedAt: now}
+			m = staff.Menu{ParentID: parentID, Title: title, Name: name, URL: url, SortOrder: int(r.id) * 10, CreatedAt: now, UpdatedAt: now}
 			err = tx.Create(&m).Error
 			t.Imported++
 		}
@@ -554,7 +558,7 @@ func (im *importer) importMenus(ctx context.Context, tx *gorm.DB) error {
 		}
 		for _, role := range roles {
 			if level[role.Key] >= r.power {
-				err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.RoleMenu{RoleID: role.ID, MenuID: m.ID}).Error
+				err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&staff.RoleMenu{RoleID: role.ID, MenuID: m.ID}).Error
 				if err != nil {
 					return err
 				}

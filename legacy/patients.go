@@ -10,7 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"crm/models"
+	"crm/models/patient"
 )
 
 // oldPatient is a row of the old patient table, text as raw bytes.
@@ -58,7 +58,7 @@ func (im *importer) importBatch(tx *gorm.DB, t *TableReport, batch []oldPatient)
 		return err
 	}
 	var keptOld []int64
-	var kept []models.Patient
+	var kept []patient.Patient
 	for _, old := range batch {
 		t.Read++
 		if done[old.id] {
@@ -85,7 +85,7 @@ func (im *importer) importBatch(tx *gorm.DB, t *TableReport, batch []oldPatient)
 // recycle bin too.
 func takenPatientIDs(tx *gorm.DB, ids []int64) (map[int64]bool, error) {
 	var found []int64
-	if err := tx.Unscoped().Model(&models.Patient{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+	if err := tx.Unscoped().Model(&patient.Patient{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
 		return nil, err
 	}
 	set := make(map[int64]bool, len(found))
@@ -122,7 +122,7 @@ func (im *importer) readPatients(ctx context.Context, after int64) ([]oldPatient
 // still match). Broken values are repaired where the patient stays
 // meaningful and counted; a patient without a name, a registration time or
 // a valid state is skipped (ok false).
-func (im *importer) convert(t *TableReport, old oldPatient) (p models.Patient, ok bool) {
+func (im *importer) convert(t *TableReport, old oldPatient) (p patient.Patient, ok bool) {
 	name, cut := truncate(strings.TrimSpace(decodeText(old.name)), 30)
 	if name == "" {
 		t.skip("no name")
@@ -140,7 +140,7 @@ func (im *importer) convert(t *TableReport, old oldPatient) (p models.Patient, o
 		t.skip("state not 0-3")
 		return p, false
 	}
-	p = models.Patient{ID: uint64(old.id), Name: name, AddTime: *added, State: int8(old.state.Int64),
+	p = patient.Patient{ID: uint64(old.id), Name: name, AddTime: *added, State: int8(old.state.Int64),
 		CreatedAt: time.Unix(*added, 0), UpdatedAt: im.now()}
 	if old.sex.Valid && old.sex.Int64 == 1 {
 		p.Sex = 1
@@ -194,14 +194,14 @@ func (im *importer) convert(t *TableReport, old oldPatient) (p models.Patient, o
 
 type renumbered struct {
 	oldID   int64
-	patient models.Patient
+	patient patient.Patient
 }
 
 // write inserts a batch's patients with their histories and import
 // records, all stamped with one time.
-func (im *importer) write(tx *gorm.DB, t *TableReport, oldIDs []int64, patients []models.Patient) error {
+func (im *importer) write(tx *gorm.DB, t *TableReport, oldIDs []int64, patients []patient.Patient) error {
 	now := im.now()
-	if err := models.ImportPatients(tx, patients, Actor, now); err != nil {
+	if err := patient.ImportPatients(tx, patients, Actor, now); err != nil {
 		return err
 	}
 	t.Imported += len(patients)
@@ -217,7 +217,7 @@ func (im *importer) importRenumbered(db *gorm.DB) error {
 		// multi-row INSERT would rely on the driver guessing them.
 		for _, r := range im.renumbered {
 			t.note("id already used here: imported under a new id")
-			if err := im.write(tx, t, []int64{r.oldID}, []models.Patient{r.patient}); err != nil {
+			if err := im.write(tx, t, []int64{r.oldID}, []patient.Patient{r.patient}); err != nil {
 				return fmt.Errorf("patient %d: %w", r.oldID, err)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"crm/apierr"
 	"crm/auth"
 	"crm/internal/memo"
-	"crm/models"
+	"crm/models/access"
 )
 
 // Authenticate turns the request's token into the current user, loaded by
@@ -52,16 +52,16 @@ var errNoViewer = errors.New("route reached a handler without authentication")
 // CurrentUser is the authenticated caller. The error means a route was
 // wired without Authenticate: a bug, answered as an internal error rather
 // than acting as nobody.
-func CurrentUser(c *gin.Context) (models.Viewer, error) {
-	v, ok := valueOf[models.Viewer](c, viewerKey)
+func CurrentUser(c *gin.Context) (access.Viewer, error) {
+	v, ok := valueOf[access.Viewer](c, viewerKey)
 	if !ok {
-		return models.Viewer{}, errNoViewer
+		return access.Viewer{}, errNoViewer
 	}
 	return v, nil
 }
 
 // Require refuses callers whose role lacks the permission (48001).
-func Require(p models.Permission) gin.HandlerFunc {
+func Require(p access.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := CurrentUser(c)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"crm/apierr"
-	"crm/models"
+	"crm/models/store"
 )
 
 // ctxKey keeps our context values out of reach of other packages' keys.
@@ -67,7 +67,7 @@ func RenderErrors(realStatus bool, log *slog.Logger) gin.HandlerFunc {
 		var public *apierr.Error
 		switch {
 		case errors.As(err, &public):
-		case models.IsUnavailable(err):
+		case store.IsUnavailable(err):
 			public = apierr.ErrUnavailable
 			log.Warn("database unavailable", "request_id", RequestID(c), "error", err.Error())
 		default:
@@ -87,7 +87,7 @@ func RenderErrors(realStatus bool, log *slog.Logger) gin.HandlerFunc {
 // clientGone reports an error that is only the client having hung up.
 func clientGone(c *gin.Context, err error) bool {
 	return errors.Is(c.Request.Context().Err(), context.Canceled) &&
-		(errors.Is(err, context.Canceled) || models.IsUnavailable(err))
+		(errors.Is(err, context.Canceled) || store.IsUnavailable(err))
 }
 
 // NoRoute answers paths that do not exist.

@@ -13,7 +13,8 @@ import (
 	"gorm.io/gorm"
 
 	"crm/apierr"
-	"crm/models"
+	"crm/models/idempotency"
+	"crm/models/store"
 )
 
 // IdempotencyKeyHeader names the header that makes a creating POST safe to
@@ -52,7 +53,7 @@ func Idempotency(db *gorm.DB, now func() time.Time, staleAfter time.Duration, re
 			return
 		}
 		ctx := c.Request.Context()
-		claim, err := models.ClaimIdempotencyKey(ctx, db, models.IdempotentRequest{
+		claim, err := idempotency.ClaimIdempotencyKey(ctx, db, idempotency.IdempotentRequest{
 			UserID: viewer.UserID, Key: key[0], Request: c.Request.Method + " " + c.FullPath(),
 			Fingerprint: ParamsOf(c).fingerprint(),
 		}, now(), staleAfter)
@@ -67,7 +68,7 @@ func Idempotency(db *gorm.DB, now func() time.Time, staleAfter time.Duration, re
 
 		recorder := &answerRecorder{ResponseWriter: c.Writer}
 		c.Writer = recorder
-		c.Request = c.Request.WithContext(models.WithIdempotencyClaim(ctx, claim))
+		c.Request = c.Request.WithContext(idempotency.WithIdempotencyClaim(ctx, claim))
 		c.Next()
 		c.Writer = recorder.ResponseWriter
 
@@ -76,12 +77,12 @@ func Idempotency(db *gorm.DB, now func() time.Time, staleAfter time.Duration, re
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if len(c.Errors) == 0 {
-			err = models.AnswerIdempotencyKey(ctx, db, claim, recorder.Status(), recorder.Header().Get("Content-Type"), recorder.body.String())
-		} else if !models.IsUnavailable(c.Errors.Last().Err) {
+			err = idempotency.AnswerIdempotencyKey(ctx, db, claim, recorder.Status(), recorder.Header().Get("Content-Type"), recorder.body.String())
+		} else if !store.IsUnavailable(c.Errors.Last().Err) {
 			// Refused before anything was written: a retry runs again. A
 			// database that failed mid-way may still have committed; then
 			// the claim stays, and says so to the retry.
-			err = models.ReleaseIdempotencyKey(ctx, db, claim)
+			err = idempotency.ReleaseIdempotencyKey(ctx, db, claim)
 		}
 		if err != nil {
 			log.Warn("idempotency key: outcome not kept", "request_id", RequestID(c), "error", err.Error())
@@ -89,7 +90,7 @@ func Idempotency(db *gorm.DB, now func() time.Time, staleAfter time.Duration, re
 	}
 }
 
-func replayAnswer(c *gin.Context, claim models.IdempotencyKey, replay Replayer) {
+func replayAnswer(c *gin.Context, claim idempotency.IdempotencyKey, replay Replayer) {
 	c.Header("Idempotent-Replayed", "true")
 	switch {
 	case claim.Answered():

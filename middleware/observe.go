@@ -13,7 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 const requestIDHeader = "X-Request-ID"
@@ -61,7 +61,7 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 				level = slog.LevelError
 			}
 		}
-		if v, ok := valueOf[models.Viewer](c, viewerKey); ok {
+		if v, ok := valueOf[access.Viewer](c, viewerKey); ok {
 			attrs = append(attrs, slog.Uint64("user_id", v.UserID))
 		}
 		log.LogAttrs(c.Request.Context(), level, "request", attrs...)

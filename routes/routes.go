@@ -23,7 +23,11 @@ import (
 	"crm/docs"
 	"crm/internal/memo"
 	"crm/middleware"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/patient"
+	"crm/models/settings"
+	"crm/models/store"
 	"crm/web"
 )
 
@@ -60,7 +64,7 @@ func NewDeps(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 	if secret == "" {
 		candidate := make([]byte, 48)
 		_, _ = rand.Read(candidate)
-		stored, err := models.EnsureSetting(ctx, db, models.SettingJWTSecret, base64.RawStdEncoding.EncodeToString(candidate))
+		stored, err := settings.EnsureSetting(ctx, db, settings.SettingJWTSecret, base64.RawStdEncoding.EncodeToString(candidate))
 		if err != nil {
 			return Deps{}, fmt.Errorf("load the generated JWT secret: %w", err)
 		}
@@ -140,13 +144,13 @@ func Engine(d Deps) (*gin.Engine, error) {
 	users := controllers.UserController{DB: d.DB, Auth: d.Auth}
 	roles := controllers.RoleController{DB: d.DB, Now: d.Clock}
 	oplog := controllers.OpLogController{DB: d.DB}
-	clinic := controllers.NewClinic(d.DB, models.ClinicSettings{ClinicName: d.Config.Clinic.Name, TimeZone: d.Config.Clinic.TimeZone,
+	clinic := controllers.NewClinic(d.DB, settings.ClinicSettings{ClinicName: d.Config.Clinic.Name, TimeZone: d.Config.Clinic.TimeZone,
 		LogRetentionDays: d.Config.Audit.RetentionDays, DefaultPageSize: d.Config.Clinic.DefaultPageSize}, d.Changes, d.Config.Auth.CacheTTL, d.Clock)
 	// The heavy reads go to a read replica when there are any.
-	reads := models.ReportReads(d.DB)
+	reads := store.ReportReads(d.DB)
 	reports := controllers.ReportController{DB: reads, Now: d.Clock, Clinic: clinic}
 	export := controllers.ExportController{DB: reads, Now: d.Clock, Clinic: clinic, Log: d.Log}
-	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: models.NewRegistrar(d.DB, d.Config.Database.RequestTimeout), Clinic: clinic}
+	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: patient.NewRegistrar(d.DB, d.Config.Database.RequestTimeout), Clinic: clinic}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Clinic: clinic}
 	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}
@@ -215,82 +219,82 @@ func Engine(d Deps) (*gin.Engine, error) {
 	// Patients. Every {id} route finds the patient within the caller's
 	// data scope (46001 outside it); finer rules (others' patients,
 	// arrivals, authors) are the model's.
-	user.GET("/patient", can(models.PermPatientList), h(patients.List)) // deleted=1 also needs patient.restore
-	user.POST("/patient", can(models.PermPatientCreate), idempotent(patients.Replay), h(patients.Create))
-	user.GET("/patient/duplicates", can(models.PermPatientList), h(patients.Duplicates))
-	user.POST("/patient/reassign", can(models.PermPatientReassign), h(patients.Reassign))
-	streaming.GET("/patient/export", can(models.PermPatientExport), export.Export) // a file, not JSON
-	user.GET("/patient/:id", can(models.PermPatientList), h(patients.Get))
-	user.PATCH("/patient/:id", can(models.PermPatientEdit), h(patients.Update))
-	user.DELETE("/patient/:id", can(models.PermPatientDelete), h(patients.Delete))
-	user.POST("/patient/:id/restore", can(models.PermPatientRestore), h(patients.Restore))
-	user.DELETE("/patient/:id/purge", can(models.PermPatientPurge), h(patients.Purge))
-	user.GET("/patient/:id/history", can(models.PermPatientList), h(patients.History))
+	user.GET("/patient", can(access.PermPatientList), h(patients.List)) // deleted=1 also needs patient.restore
+	user.POST("/patient", can(access.PermPatientCreate), idempotent(patients.Replay), h(patients.Create))
+	user.GET("/patient/duplicates", can(access.PermPatientList), h(patients.Duplicates))
+	user.POST("/patient/reassign", can(access.PermPatientReassign), h(patients.Reassign))
+	streaming.GET("/patient/export", can(access.PermPatientExport), export.Export) // a file, not JSON
+	user.GET("/patient/:id", can(access.PermPatientList), h(patients.Get))
+	user.PATCH("/patient/:id", can(access.PermPatientEdit), h(patients.Update))
+	user.DELETE("/patient/:id", can(access.PermPatientDelete), h(patients.Delete))
+	user.POST("/patient/:id/restore", can(access.PermPatientRestore), h(patients.Restore))
+	user.DELETE("/patient/:id/purge", can(access.PermPatientPurge), h(patients.Purge))
+	user.GET("/patient/:id/history", can(access.PermPatientList), h(patients.History))
 	// Follow-ups: recording one is an edit of the patient (patient.edit_all
 	// for others', checked by the model).
-	user.POST("/patient/:id/followups", can(models.PermPatientEdit), idempotent(followups.Replay), h(followups.Create))
-	user.GET("/patient/:id/followups", can(models.PermPatientList), h(followups.List))
-	user.GET("/followup/due", can(models.PermPatientList), h(followups.Due))
+	user.POST("/patient/:id/followups", can(access.PermPatientEdit), idempotent(followups.Replay), h(followups.Create))
+	user.GET("/patient/:id/followups", can(access.PermPatientList), h(followups.List))
+	user.GET("/followup/due", can(access.PermPatientList), h(followups.Due))
 	// Lead import: leads become patients of the caller (or of author_id,
 	// with patient.register_for_others, checked by the model).
-	streaming.GET("/patient/import/template", can(models.PermPatientImport), leads.Template) // a file, not JSON
-	uploads.POST("/patient/import/preview", can(models.PermPatientImport), importing, leadFile, h(leads.Preview))
-	uploads.POST("/patient/import", can(models.PermPatientImport), importing, leadFile, h(leads.Import))
+	streaming.GET("/patient/import/template", can(access.PermPatientImport), leads.Template) // a file, not JSON
+	uploads.POST("/patient/import/preview", can(access.PermPatientImport), importing, leadFile, h(leads.Preview))
+	uploads.POST("/patient/import", can(access.PermPatientImport), importing, leadFile, h(leads.Import))
 	// Visits: booking and recording one is an edit of the patient (the
 	// model checks patient.edit_all, patient.confirm_arrival for an arrival
 	// and visit.charge for an amount).
-	user.POST("/patient/:id/visits", can(models.PermPatientEdit), idempotent(visits.Replay), h(visits.Create))
-	user.GET("/patient/:id/visits", can(models.PermPatientList), h(visits.List))
-	user.PATCH("/visit/:id", can(models.PermPatientEdit), h(visits.Update))
+	user.POST("/patient/:id/visits", can(access.PermPatientEdit), idempotent(visits.Replay), h(visits.Create))
+	user.GET("/patient/:id/visits", can(access.PermPatientList), h(visits.List))
+	user.PATCH("/visit/:id", can(access.PermPatientEdit), h(visits.Update))
 
 	// Dictionaries: all of them for the frontend's cache, then each one's
 	// administration.
 	user.GET("/dict", h(dicts.All)) // any authenticated user
-	for _, kind := range models.DictKinds() {
+	for _, kind := range dict.DictKinds() {
 		one, path := dicts.Of(kind), "/dict/"+string(kind)
-		user.GET(path, can(models.PermDictManage), h(one.List))
-		user.POST(path, can(models.PermDictManage), idempotent(nil), h(one.Create))
-		user.PUT(path+"/order", can(models.PermDictManage), h(one.Reorder))
-		user.PATCH(path+"/:id", can(models.PermDictManage), h(one.Update))
-		user.DELETE(path+"/:id", can(models.PermDictManage), h(one.Delete))
+		user.GET(path, can(access.PermDictManage), h(one.List))
+		user.POST(path, can(access.PermDictManage), idempotent(nil), h(one.Create))
+		user.PUT(path+"/order", can(access.PermDictManage), h(one.Reorder))
+		user.PATCH(path+"/:id", can(access.PermDictManage), h(one.Update))
+		user.DELETE(path+"/:id", can(access.PermDictManage), h(one.Delete))
 	}
 
 	// Staff, roles, menus. The models refuse what would raise anyone above
 	// the caller's own permissions.
-	user.GET("/user", can(models.PermUserManage), h(users.List))
-	user.POST("/user", can(models.PermUserManage), changesAccess, idempotent(nil), h(users.Create))
-	user.PATCH("/user/:id", can(models.PermUserManage), changesAccess, h(users.Update))
-	user.DELETE("/user/:id", can(models.PermUserManage), changesAccess, h(users.Delete))
-	user.POST("/user/:id/password", can(models.PermUserManage), changesAccess, h(users.ResetPassword))
-	user.GET("/role", can(models.PermRoleManage), h(roles.List))
-	user.POST("/role", can(models.PermRoleManage), changesAccess, idempotent(nil), h(roles.Create))
-	user.PATCH("/role/:id", can(models.PermRoleManage), changesAccess, h(roles.Update))
-	user.DELETE("/role/:id", can(models.PermRoleManage), changesAccess, h(roles.Delete))
-	user.GET("/menus", can(models.PermMenuManage), h(menus.Tree))
-	user.POST("/menus", can(models.PermMenuManage), changesAccess, idempotent(nil), h(menus.Create))
-	user.PATCH("/menus/:id", can(models.PermMenuManage), changesAccess, h(menus.Update))
-	user.DELETE("/menus/:id", can(models.PermMenuManage), changesAccess, h(menus.Delete))
+	user.GET("/user", can(access.PermUserManage), h(users.List))
+	user.POST("/user", can(access.PermUserManage), changesAccess, idempotent(nil), h(users.Create))
+	user.PATCH("/user/:id", can(access.PermUserManage), changesAccess, h(users.Update))
+	user.DELETE("/user/:id", can(access.PermUserManage), changesAccess, h(users.Delete))
+	user.POST("/user/:id/password", can(access.PermUserManage), changesAccess, h(users.ResetPassword))
+	user.GET("/role", can(access.PermRoleManage), h(roles.List))
+	user.POST("/role", can(access.PermRoleManage), changesAccess, idempotent(nil), h(roles.Create))
+	user.PATCH("/role/:id", can(access.PermRoleManage), changesAccess, h(roles.Update))
+	user.DELETE("/role/:id", can(access.PermRoleManage), changesAccess, h(roles.Delete))
+	user.GET("/menus", can(access.PermMenuManage), h(menus.Tree))
+	user.POST("/menus", can(access.PermMenuManage), changesAccess, idempotent(nil), h(menus.Create))
+	user.PATCH("/menus/:id", can(access.PermMenuManage), changesAccess, h(menus.Update))
+	user.DELETE("/menus/:id", can(access.PermMenuManage), changesAccess, h(menus.Delete))
 
 	// Figures, in the clinic's calendar and the caller's data scope.
-	user.GET("/dashboard", can(models.PermPatientList), h(reports.Dashboard))
-	user.GET("/report", can(models.PermReportView), h(reports.Report))
-	user.GET("/rank", can(models.PermReportView), h(reports.Rank))
-	user.GET("/report/revenue", can(models.PermReportView), h(reports.Revenue))
-	user.GET("/report/funnel", can(models.PermReportView), h(reports.Funnel))
-	user.GET("/report/followups", can(models.PermReportView), h(reports.Followups))
+	user.GET("/dashboard", can(access.PermPatientList), h(reports.Dashboard))
+	user.GET("/report", can(access.PermReportView), h(reports.Report))
+	user.GET("/rank", can(access.PermReportView), h(reports.Rank))
+	user.GET("/report/revenue", can(access.PermReportView), h(reports.Revenue))
+	user.GET("/report/funnel", can(access.PermReportView), h(reports.Funnel))
+	user.GET("/report/followups", can(access.PermReportView), h(reports.Followups))
 
 	// Notices (通知管理) and the clinic's settings (参数设置). A settings
 	// change retires the cached settings as access changes do.
 	user.GET("/notice", h(notices.List)) // any authenticated user: the notices addressed to its role
-	user.POST("/notice", can(models.PermNoticeManage), idempotent(nil), h(notices.Create))
-	user.PATCH("/notice/:id", can(models.PermNoticeManage), h(notices.Update))
-	user.DELETE("/notice/:id", can(models.PermNoticeManage), h(notices.Delete))
+	user.POST("/notice", can(access.PermNoticeManage), idempotent(nil), h(notices.Create))
+	user.PATCH("/notice/:id", can(access.PermNoticeManage), h(notices.Update))
+	user.DELETE("/notice/:id", can(access.PermNoticeManage), h(notices.Delete))
 	user.POST("/notice/:id/read", h(notices.Read)) // any authenticated user, of a notice addressed to it
 	user.GET("/setting", h(settings.Get))          // any authenticated user
-	user.PATCH("/setting", can(models.PermSettingManage), changesAccess, h(settings.Update))
+	user.PATCH("/setting", can(access.PermSettingManage), changesAccess, h(settings.Update))
 
 	// The operation log is read-only here: no route changes or deletes it.
-	user.GET("/log", can(models.PermLogView), h(oplog.List))
+	user.GET("/log", can(access.PermLogView), h(oplog.List))
 
 	return engine, nil
 }

@@ -12,7 +12,8 @@ import (
 
 	"crm/config"
 	"crm/internal/testdb"
-	"crm/models"
+	"crm/models/patient"
+	"crm/models/staff"
 )
 
 // Benchmarks of whole requests through the real router (no network, no
@@ -62,7 +63,7 @@ func BenchmarkLogin(b *testing.B) {
 			e := newEnv(b, "sqlite", unthrottled, func(c *config.Config) { c.Auth.BcryptCost = 10 })
 			// The seeded admin was hashed at the test cost; rehash at 10.
 			hash := mustHash(b, adminPassword, 10)
-			e.db.Model(&models.User{}).Where("username = ?", adminUsername).Update("password_hash", hash)
+			e.db.Model(&staff.User{}).Where("username = ?", adminUsername).Update("password_hash", hash)
 			body := url.Values{"username": {outcome.username}, "password": {outcome.password}}.Encode()
 			b.ResetTimer()
 			for b.Loop() {
@@ -118,7 +119,7 @@ func BenchmarkPatientCreate(b *testing.B) {
 
 func seedPatients(b *testing.B, e *env, author uint64, n int) {
 	b.Helper()
-	rows := make([]models.Patient, 0, 500)
+	rows := make([]patient.Patient, 0, 500)
 	flush := func() {
 		if err := e.db.WithContext(context.Background()).CreateInBatches(rows, 500).Error; err != nil {
 			b.Fatal(err)
@@ -128,7 +129,7 @@ func seedPatients(b *testing.B, e *env, author uint64, n int) {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	for i := range n {
 		tel := fmt.Sprintf("139%08d", i)
-		rows = append(rows, models.Patient{Name: fmt.Sprintf("患者%d", i), Tel: &tel, TelDigits: tel,
+		rows = append(rows, patient.Patient{Name: fmt.Sprintf("患者%d", i), Tel: &tel, TelDigits: tel,
 			AddTime: base + int64(i)*600, AuthorID: author, State: int8(i % 4)})
 		if len(rows) == cap(rows) {
 			flush()

@@ -5,14 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
 )
 
 func TestAllDictionariesForEveryone(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		consultant := e.newAccount(t, models.RoleConsultant)
-		e.db.Model(&models.MediaChannel{}).Where("id = ?", 7).Update("enabled", false)
+		consultant := e.newAccount(t, access.RoleConsultant)
+		e.db.Model(&dict.MediaChannel{}).Where("id = ?", 7).Update("enabled", false)
 		wantJSON(t, e.call(t, "GET", api+"/dict/", query("token", consultant.token)), `{
 			"doctors": [
 				{"id": "1", "name": "张明", "title": "主任医师", "introduction": "", "enabled": "1", "sortOrder": "10"},
@@ -49,7 +50,7 @@ func TestAllDictionariesForEveryone(t *testing.T) {
 func TestDictionaryListWithCounts(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		first := e.createPatient(t, manager.token, "name", "a", "add_time", "1", "state", "0", "doctor_id", "2", "advisory_way", "电话")
 		e.createPatient(t, manager.token, "name", "b", "add_time", "1", "state", "0", "doctor_id", "2", "advisory_way", "电话")
 		e.call(t, "DELETE", api+"/patient/"+first, form("token", manager.token)) // the bin still counts
@@ -71,7 +72,7 @@ func TestDictionaryListWithCounts(t *testing.T) {
 func TestDictionaryCreate(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		token := e.newAccount(t, models.RoleManager).token
+		token := e.newAccount(t, access.RoleManager).token
 		wantJSON(t, e.call(t, "POST", api+"/dict/doctor/", form("token", token, "name", " 赵医生 ", "title", "主任医师", "introduction", "从医二十年\n擅长男科")),
 			`{"entry": {"id": "4", "name": "赵医生", "title": "主任医师", "introduction": "从医二十年\n擅长男科", "enabled": "1", "sortOrder": "40"}}`)
 		wantJSON(t, e.call(t, "POST", api+"/dict/media", jsonBody(map[string]any{"token": token, "name": "抖音", "enabled": false, "sortOrder": 5})),
@@ -99,7 +100,7 @@ func TestDictionaryCreate(t *testing.T) {
 func TestDictionaryEditAndDisable(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		old := e.createPatient(t, manager.token, "name", "old", "add_time", "1", "state", "0", "doctor_id", "1", "advisory_way", "电话")
 		wantJSON(t, e.call(t, "PATCH", api+"/dict/doctor/1/", form("token", manager.token, "name", "张明远", "enabled", "0")),
 			`{"entry": {"id": "1", "name": "张明远", "title": "主任医师", "introduction": "", "enabled": "0", "sortOrder": "10"}}`)
@@ -134,7 +135,7 @@ func TestDictionaryEditAndDisable(t *testing.T) {
 func TestDictionaryDeleteOnlyUnused(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		binned := e.createPatient(t, manager.token, "name", "a", "add_time", "1", "state", "0", "media_from_id", "1", "disease_id", "2", "advisory_way", "QQ")
 		e.createPatient(t, manager.token, "name", "b", "add_time", "1", "state", "0", "media_from_id", "1")
 		e.call(t, "DELETE", api+"/patient/"+binned, form("token", manager.token))
@@ -155,7 +156,7 @@ func TestDictionaryDeleteOnlyUnused(t *testing.T) {
 func TestDictionaryReorder(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		token := e.newAccount(t, models.RoleManager).token
+		token := e.newAccount(t, access.RoleManager).token
 		resp := e.call(t, "PUT", api+"/dict/doctor/order/", form("token", token, "ids", "3, 1,2"))
 		var list struct {
 			DictData []struct{ ID, SortOrder string } `json:"dict_data"`
@@ -178,7 +179,7 @@ func TestDictionaryReorder(t *testing.T) {
 func TestDictionaryPermissions(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		consultant := e.newAccount(t, models.RoleConsultant)
+		consultant := e.newAccount(t, access.RoleConsultant)
 		for _, c := range []struct{ method, path string }{
 			{"GET", "/dict/doctor/"}, {"POST", "/dict/doctor/"}, {"PATCH", "/dict/doctor/1/"},
 			{"DELETE", "/dict/media/1/"}, {"PUT", "/dict/way/order/"},

@@ -13,7 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 func readCSV(t *testing.T, resp response) [][]string {
@@ -81,9 +81,9 @@ func TestExportCSV(t *testing.T) {
 func TestExportScopeMaskingAndFormulas(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		e.customRole(t, "auditor", models.PermPatientList, models.PermPatientViewAll, models.PermPatientExport, models.PermPatientCreate)
-		e.customRole(t, "own_export", models.PermPatientList, models.PermPatientExport, models.PermPatientCreate)
+		manager := e.newAccount(t, access.RoleManager)
+		e.customRole(t, "auditor", access.PermPatientList, access.PermPatientViewAll, access.PermPatientExport, access.PermPatientCreate)
+		e.customRole(t, "own_export", access.PermPatientList, access.PermPatientExport, access.PermPatientCreate)
 		auditor := e.newAccount(t, "auditor")
 		own := e.newAccount(t, "own_export")
 		e.createPatient(t, manager.token, "name", "=HYPERLINK(\"http://evil\")", "add_time", "1700000000", "state", "0",
@@ -108,7 +108,7 @@ func TestExportScopeMaskingAndFormulas(t *testing.T) {
 			t.Errorf("own scope: %v", rows)
 		}
 		// Refused before the first byte: ordinary JSON errors.
-		wantError(t, e.call(t, "GET", api+"/patient/export/", query("token", e.newAccount(t, models.RoleConsultant).token)), 48001, "用户没有权限")
+		wantError(t, e.call(t, "GET", api+"/patient/export/", query("token", e.newAccount(t, access.RoleConsultant).token)), 48001, "用户没有权限")
 		wantError(t, e.call(t, "GET", api+"/patient/export/", query("token", manager.token, "format", "pdf")), 40035, "参数不合法: format")
 		wantError(t, e.call(t, "GET", api+"/patient/export/", query("token", manager.token, "sort_by", "tel")), 40035, "参数不合法: sort_by")
 		wantError(t, e.call(t, "GET", api+"/patient/export/"), 41001, "缺少token参数")

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 // Follow-ups (回访/跟进): recorded on a patient, listed newest first, and
@@ -118,9 +118,9 @@ func TestFollowupDueLists(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		e.clock.Set(time.Date(2026, 11, 24, 15, 30, 0, 0, shanghai))
-		alice := e.newAccount(t, models.RoleConsultant)
-		bob := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		bob := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 		midnight := time.Date(2026, 11, 24, 0, 0, 0, 0, shanghai).Unix()
 		mk := func(who account, next int64) string {
 			return e.createPatient(t, who.token, "name", "p", "add_time", "1700000000", "state", "0",

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 // The frontend's real journey, in order, as axios + qs send it: log in,
@@ -15,7 +15,7 @@ import (
 func TestFrontendFlow(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		consultant := e.newAccount(t, models.RoleConsultant)
+		consultant := e.newAccount(t, access.RoleConsultant)
 
 		resp := e.call(t, "POST", api+"/token/", form("username", consultant.username, "password", consultant.password))
 		token := field(t, resp, "token").(string)

@@ -30,8 +30,10 @@ import (
 	"crm/config"
 	"crm/internal/testdb"
 	"crm/internal/testlog"
-	"crm/models"
+	"crm/models/access"
 	"crm/models/migrations"
+	"crm/models/staff"
+	"crm/models/store"
 	"crm/routes"
 )
 
@@ -126,7 +128,7 @@ func openTestDB(t testing.TB, cfg *config.Config, log *slog.Logger) *gorm.DB {
 // openDB opens the database cfg names, closed when the test ends.
 func openDB(t testing.TB, cfg config.Database, log *slog.Logger) *gorm.DB {
 	t.Helper()
-	db, err := models.Open(context.Background(), cfg, log)
+	db, err := store.Open(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("open %s: %v", cfg.Driver, err)
 	}
@@ -380,7 +382,7 @@ func (e *env) newAccount(t testing.TB, role string) account {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := models.CreateUser(context.Background(), e.db, models.NewUser{
+	u, err := staff.CreateUser(context.Background(), e.db, staff.NewUser{
 		Username: username, DisplayName: username, PasswordHash: string(hash), RoleKey: role,
 	})
 	if err != nil {
@@ -390,9 +392,9 @@ func (e *env) newAccount(t testing.TB, role string) account {
 }
 
 // customRole adds a role holding exactly perms, for permission tests.
-func (e *env) customRole(t testing.TB, key string, perms ...models.Permission) {
+func (e *env) customRole(t testing.TB, key string, perms ...access.Permission) {
 	t.Helper()
-	role := models.Role{Key: key, Name: key, Permissions: models.NewPermissionSet(perms...)}
+	role := staff.Role{Key: key, Name: key, Permissions: access.NewPermissionSet(perms...)}
 	if err := e.db.Create(&role).Error; err != nil {
 		t.Fatal(err)
 	}

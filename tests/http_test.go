@@ -20,7 +20,7 @@ import (
 
 	"crm/config"
 	"crm/internal/testlog"
-	"crm/models"
+	"crm/models/access"
 	"crm/routes"
 )
 
@@ -204,7 +204,7 @@ func TestOversizedHeaders(t *testing.T) {
 func TestClientGoneIsLoggedOnce(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		alice := e.newAccount(t, models.RoleConsultant)
+		alice := e.newAccount(t, access.RoleConsultant)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		req := httptest.NewRequestWithContext(ctx, "GET", api+"/patient/?token="+alice.token, nil)

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/idempotency"
 )
 
 // Creating POSTs with an Idempotency-Key: a retry gets the first answer
@@ -14,8 +16,8 @@ import (
 func TestIdempotentRegistration(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		alice := e.newAccount(t, models.RoleConsultant)
-		bob := e.newAccount(t, models.RoleConsultant)
+		alice := e.newAccount(t, access.RoleConsultant)
+		bob := e.newAccount(t, access.RoleConsultant)
 		register := func(who account, key string, kv ...string) response {
 			params := append([]string{"token", who.token, "name", "张三", "add_time", "1700000000", "state", "0", "tel", "13511112222"}, kv...)
 			return e.call(t, "POST", api+"/patient/", form(params...), header("Idempotency-Key", key))
@@ -53,7 +55,7 @@ func TestIdempotentRegistration(t *testing.T) {
 		// Committed, but its answer was lost (the database went away in
 		// between): the retry answers with the patient, registering nothing.
 		field(t, register(alice, "answer-lost"), "newPatient")
-		e.db.Model(&models.IdempotencyKey{}).Where("user_id = ? AND state = ?", alice.id, "done").
+		e.db.Model(&idempotency.IdempotencyKey{}).Where("user_id = ? AND state = ?", alice.id, "done").
 			Where("created_at = (SELECT MAX(created_at) FROM idempotency_keys)").
 			Updates(map[string]any{"state": "committed", "body": nil})
 		before := e.patientCount(t)
@@ -77,7 +79,7 @@ func TestIdempotentRegistration(t *testing.T) {
 func TestIdempotencyKeyInFlight(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		alice := e.newAccount(t, models.RoleConsultant)
+		alice := e.newAccount(t, access.RoleConsultant)
 		register := func() response {
 			return e.call(t, "POST", api+"/patient/", form("token", alice.token, "name", "张三", "add_time", "1700000000", "state", "0"),
 				header("Idempotency-Key", "in-flight"))
@@ -85,7 +87,7 @@ func TestIdempotencyKeyInFlight(t *testing.T) {
 		field(t, register(), "newPatient")
 		// As if the first attempt were still running (or had died before it
 		// committed): the claim is pending.
-		e.db.Model(&models.IdempotencyKey{}).Where("user_id = ?", alice.id).
+		e.db.Model(&idempotency.IdempotencyKey{}).Where("user_id = ?", alice.id).
 			Updates(map[string]any{"state": "pending", "body": nil, "resource_id": nil, "created_at": e.clock.Now()})
 		e.db.Exec("DELETE FROM patient_history")
 		e.db.Exec("DELETE FROM patient_terms")
@@ -118,7 +120,7 @@ func TestIdempotencyKeyRules(t *testing.T) {
 			t.Errorf("retry %s, want %s", retry.body, first.body)
 		}
 		var n int64
-		e.db.Model(&models.Doctor{}).Where("name = ?", "赵医生").Count(&n)
+		e.db.Model(&dict.Doctor{}).Where("name = ?", "赵医生").Count(&n)
 		if n != 1 {
 			t.Errorf("%d doctors, want 1", n)
 		}

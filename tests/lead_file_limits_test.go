@@ -16,7 +16,8 @@ import (
 
 	"crm/config"
 	"crm/internal/hostilefiles"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/leadimport"
 )
 
 // Hostile input: lead files that would take the server down, uploads
@@ -41,7 +42,7 @@ var hostileFiles = sync.OnceValue(func() map[string][]byte {
 func TestLeadImportHostileFiles(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		cases := []struct{ file, message string }{
 			{"wide.xlsx", "参数不合法: file（最多 64 列）"},
 			{"bomb.xlsx", "参数不合法: file（最多 20000 行）"},
@@ -76,7 +77,7 @@ func TestLeadImportHostileFiles(t *testing.T) {
 func TestLeadImportParseTimeout(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		resp := e.call(t, "POST", api+"/patient/import/preview/", bearer(manager.token), fileUpload("bomb.xlsx", hostileFiles()["bomb1g.xlsx"]))
 		wantError(t, resp, 40035, "参数不合法: file（未能在 100ms 内读完，文件过大或过于复杂）")
 	}, func(c *config.Config) { c.Import.ParseTimeout = 100 * time.Millisecond })
@@ -85,15 +86,15 @@ func TestLeadImportParseTimeout(t *testing.T) {
 // The largest valid file still imports whole, in one transaction.
 func TestLeadImportLargestFile(t *testing.T) {
 	t.Parallel()
-	data := hostilefiles.ValidXLSX(models.MaxLeadRows)
+	data := hostilefiles.ValidXLSX(leadimport.MaxLeadRows)
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		resp := e.call(t, "POST", api+"/patient/import/", bearer(manager.token), fileUpload("leads.xlsx", data))
 		got := field(t, resp, "import").(map[string]any)
 		if fmt.Sprintf("%v %v %v %v", got["rows"], got["valid"], got["imported"], got["committed"]) != "20000 20000 20000 true" {
 			t.Fatalf("import: %.300s", resp.body)
 		}
-		if n := e.patientCount(t); n != models.MaxLeadRows {
+		if n := e.patientCount(t); n != leadimport.MaxLeadRows {
 			t.Errorf("%d patients", n)
 		}
 	}, func(c *config.Config) { c.Import.Timeout = 5 * time.Minute }) // the race detector's pace, not the server's
@@ -104,8 +105,8 @@ func TestLeadImportLargestFile(t *testing.T) {
 func TestLeadUploadTokenBeforeBody(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
 		good := csvFile([][]string{{"姓名"}, {"赵一"}})
 		path := api + "/patient/import/preview/"
 		// In the query string, as the 2017 frontend sends tokens.
@@ -173,7 +174,7 @@ func stalledUpload(t *testing.T, base, path, authorization string, length int) (
 func TestLeadImportConcurrency(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		srv := serveHTTP(t, e.handler)
 		path := api + "/patient/import/preview/"
 		preview := func() response {
@@ -232,7 +233,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 func TestBodyBudget(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		srv := serveHTTP(t, e.handler)
 		post := func() response {
 			return e.call(t, "POST", api+"/patient/", form("token", manager.token, "name", "预算", "add_time", "1700000000", "state", "0"))
@@ -262,7 +263,7 @@ func TestBodyBudget(t *testing.T) {
 func TestJSONBodyNested(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		for _, body := range []string{
 			`{"name": {"a": [1, {"b": 2}]}, "add_time": 1700000000, "state": 0}`,
 			`{"name": [` + strings.Repeat("[],", 100_000) + `[]], "add_time": 1700000000, "state": 0}`,

@@ -13,7 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/leadimport"
 )
 
 // Lead import (XLSX or CSV): a template, a preview that reports every
@@ -82,8 +83,8 @@ func TestLeadImportPreviewAndCommit(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		e.clock.Set(time.Date(2026, 11, 25, 9, 0, 0, 0, shanghai))
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
 		existing := e.createPatient(t, manager.token, "name", "老患者", "add_time", "1700000000", "state", "0", "tel", "13900000000")
 		data := xlsxFile(t, leadFile("13900000000"))
 		preview := e.call(t, "POST", api+"/patient/import/preview/", bearer(manager.token), fileUpload("leads.xlsx", data))
@@ -135,7 +136,7 @@ func TestLeadImportPreviewAndCommit(t *testing.T) {
 func TestLeadImportCSVEncodingsAndDuplicatesAllowed(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		rows := [][]string{{"姓名", "电话", "来源渠道"}, {"王一", "13600000001", "百度"}, {"王二", "13600000001", ""}}
 		utf8BOM := append([]byte("\ufeff"), csvFile(rows)...)
 		gbk, err := simplifiedchinese.GBK.NewEncoder().Bytes(csvFile(rows))
@@ -163,17 +164,17 @@ func TestLeadImportCSVEncodingsAndDuplicatesAllowed(t *testing.T) {
 func TestLeadImportRefusals(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
-		bob := e.newAccount(t, models.RoleConsultant)
-		e.customRole(t, "importer", models.PermPatientList, models.PermPatientImport)
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		bob := e.newAccount(t, access.RoleConsultant)
+		e.customRole(t, "importer", access.PermPatientList, access.PermPatientImport)
 		importer := e.newAccount(t, "importer")
 		good := csvFile([][]string{{"姓名"}, {"赵一"}})
 		path := api + "/patient/import/"
 		corrupt := xlsxFile(t, [][]string{{"姓名"}, {"x"}})
 		corrupt = corrupt[:len(corrupt)/2]
 		many := [][]string{{"姓名"}}
-		for i := range models.MaxLeadRows + 1 {
+		for i := range leadimport.MaxLeadRows + 1 {
 			many = append(many, []string{"p" + strconv.Itoa(i)})
 		}
 		cases := []struct {

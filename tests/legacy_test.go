@@ -18,7 +18,11 @@ import (
 
 	"crm/internal/testdb"
 	"crm/legacy"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/oplog"
+	"crm/models/patient"
+	"crm/models/staff"
 )
 
 // legacySource loads SQL into a fresh MariaDB database, as the old
@@ -77,18 +81,18 @@ func TestLegacyImportOfTheDump(t *testing.T) {
 				t.Errorf("the old admin is linked to the existing account:\n%s", report)
 			}
 			// Users: roles from power; the md5 only wrapped in bcrypt.
-			root, err := models.FindUserForLogin(context.Background(), e.db, "root")
+			root, err := staff.FindUserForLogin(context.Background(), e.db, "root")
 			if err != nil {
 				t.Fatal(err)
 			}
-			kefu, _ := models.FindUserForLogin(context.Background(), e.db, "kefu")
-			if root.Role.Key != models.RoleSuperadmin || kefu.Role.Key != models.RoleConsultant || root.PasswordScheme != models.SchemeLegacyMD5 {
+			kefu, _ := staff.FindUserForLogin(context.Background(), e.db, "kefu")
+			if root.Role.Key != access.RoleSuperadmin || kefu.Role.Key != access.RoleConsultant || root.PasswordScheme != staff.SchemeLegacyMD5 {
 				t.Errorf("users: %+v %+v", root, kefu)
 			}
 			if strings.Contains(root.PasswordHash, md5hex("root")) || bcrypt.CompareHashAndPassword([]byte(root.PasswordHash), []byte(md5hex("root"))) != nil {
 				t.Error("the stored hash must be bcrypt of the hex md5, never the md5 itself")
 			}
-			legacyUsers, _ := models.LegacyHashUsers(context.Background(), e.db)
+			legacyUsers, _ := staff.LegacyHashUsers(context.Background(), e.db)
 			if len(legacyUsers) != 2 {
 				t.Errorf("%d accounts on a legacy hash, want 2", len(legacyUsers))
 			}
@@ -112,14 +116,14 @@ func TestLegacyImportOfTheDump(t *testing.T) {
 			// The old password logs in, once through the wrapped md5; then the
 			// hash is plain bcrypt.
 			e.login(t, "root", "root")
-			upgraded, _ := models.FindUserForLogin(context.Background(), e.db, "root")
-			if upgraded.PasswordScheme != models.SchemeBcrypt || bcrypt.CompareHashAndPassword([]byte(upgraded.PasswordHash), []byte("root")) != nil {
+			upgraded, _ := staff.FindUserForLogin(context.Background(), e.db, "root")
+			if upgraded.PasswordScheme != staff.SchemeBcrypt || bcrypt.CompareHashAndPassword([]byte(upgraded.PasswordHash), []byte("root")) != nil {
 				t.Errorf("not upgraded: %+v", upgraded)
 			}
 			e.login(t, "root", "root")
 			e.login(t, "kefu", "kefu")
 			wantError(t, e.call(t, "POST", api+"/token/", form("username", "kefu", "password", "kefu-wrong")), 46005, "密码错误")
-			if users, _ := models.LegacyHashUsers(context.Background(), e.db); len(users) != 0 {
+			if users, _ := staff.LegacyHashUsers(context.Background(), e.db); len(users) != 0 {
 				t.Errorf("still on a legacy hash: %+v", users)
 			}
 
@@ -134,7 +138,7 @@ func TestLegacyImportOfTheDump(t *testing.T) {
 			if e.patientCount(t) != 1002 || count(t, e.db, "users") != 3 {
 				t.Errorf("the second run added rows")
 			}
-			if got := count(t, e.db, "op_log", "action = ?", models.OpLegacyImport); got != 2 {
+			if got := count(t, e.db, "op_log", "action = ?", oplog.OpLegacyImport); got != 2 {
 				t.Errorf("%d import entries in the operation log, want 2", got)
 			}
 		}, unthrottled)
@@ -155,7 +159,7 @@ func TestLegacyImportDryRun(t *testing.T) {
 				t.Errorf("report:\n%s", report)
 			}
 			if e.patientCount(t) != 0 || count(t, e.db, "users") != 1 || count(t, e.db, "legacy_imports") != 0 ||
-				count(t, e.db, "op_log", "action = ?", models.OpLegacyImport) != 0 {
+				count(t, e.db, "op_log", "action = ?", oplog.OpLegacyImport) != 0 {
 				t.Error("a dry run wrote something")
 			}
 		})
@@ -280,26 +284,26 @@ func TestLegacyImportFixture(t *testing.T) {
 				e.db.Model(model).Order("id").Pluck("name", &got)
 				return strings.Join(got, ",")
 			}
-			if got := names(&models.Disease{}); !strings.HasSuffix(got, ",痤疮,阳痿,早泄,眼科,近视,白内障") {
+			if got := names(&dict.Disease{}); !strings.HasSuffix(got, ",痤疮,阳痿,早泄,眼科,近视,白内障") {
 				t.Errorf("diseases %s", got)
 			}
-			if got := names(&models.Doctor{}); got != "张明,李华,王芳,赵敏,Smith" {
+			if got := names(&dict.Doctor{}); got != "张明,李华,王芳,赵敏,Smith" {
 				t.Errorf("doctors %s", got)
 			}
-			var smith models.Doctor
+			var smith dict.Doctor
 			e.db.Where("name = ?", "Smith").Take(&smith)
 			if smith.Introduction != "café" {
 				t.Errorf("latin1 text: %q", smith.Introduction)
 			}
 			// The patient that survived everything, field by field.
 			admin := e.admin(t)
-			var wang models.Patient
+			var wang patient.Patient
 			e.db.Take(&wang, 100)
-			var laowang models.User
+			var laowang staff.User
 			e.db.Where("username = ?", "laowang").Take(&laowang)
-			var male models.Disease
-			var douyin models.MediaChannel
-			var zhao models.Doctor
+			var male dict.Disease
+			var douyin dict.MediaChannel
+			var zhao dict.Doctor
 			e.db.Where("name = ?", "男科").Take(&male)
 			e.db.Where("name = ?", "抖音").Take(&douyin)
 			e.db.Where("name = ?", "赵敏").Take(&zhao)

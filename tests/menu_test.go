@@ -3,14 +3,15 @@ package tests
 import (
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/staff"
 )
 
 func TestMenuByRole(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		consultant := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		consultant := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 
 		// Exactly the contract's example: level-0 rows only.
 		wantJSON(t, e.call(t, "GET", api+"/menu/", query("token", consultant.token)), `{"menu_data": [
@@ -63,9 +64,9 @@ func TestMenuByRole(t *testing.T) {
 func TestMenuFollowsConfiguredOrder(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		consultant := e.newAccount(t, models.RoleConsultant)
+		consultant := e.newAccount(t, access.RoleConsultant)
 		// Reorder: 客户池 before 仪表盘.
-		e.db.Model(&models.Menu{}).Where("id = ?", 2).Update("sort_order", 1)
+		e.db.Model(&staff.Menu{}).Where("id = ?", 2).Update("sort_order", 1)
 		wantJSON(t, e.call(t, "GET", api+"/menu/", query("token", consultant.token)), `{"menu_data": [
 			{"title": "客户池", "name": "2", "url": "patients", "child": [
 				{"id": "3", "title": "登记用户", "name": "2-1", "url": "regsiter"}]},

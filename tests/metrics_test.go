@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"crm/config"
-	"crm/models"
+	"crm/models/access"
 )
 
 // /metrics counts requests by route pattern, method and stateCode, and
@@ -15,7 +15,7 @@ import (
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		alice := e.newAccount(t, models.RoleConsultant)
+		alice := e.newAccount(t, access.RoleConsultant)
 		e.call(t, "GET", api+"/menu/", query("token", alice.token))
 		e.call(t, "GET", api+"/menu/", query("token", "not-a-token"))
 		e.call(t, "GET", api+"/patient/12345/", query("token", alice.token))

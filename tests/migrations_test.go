@@ -14,8 +14,11 @@ import (
 
 	"crm/config"
 	"crm/internal/testdb"
-	"crm/models"
+	"crm/models/access"
 	"crm/models/migrations"
+	"crm/models/patient"
+	"crm/models/staff"
+	"crm/models/store"
 )
 
 // eachEmptyDB runs test on a fresh, unmigrated database per backend.
@@ -76,11 +79,11 @@ func checkSeeded(t *testing.T, db *gorm.DB, adminPassword string) {
 			t.Errorf("role %s sees %d menus, want %d", key, got, menus)
 		}
 	}
-	admin, err := models.FindUserForLogin(context.Background(), db, "admin")
+	admin, err := staff.FindUserForLogin(context.Background(), db, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if admin.Role.Key != models.RoleSuperadmin || !admin.Enabled {
+	if admin.Role.Key != access.RoleSuperadmin || !admin.Enabled {
 		t.Errorf("admin: %+v", admin)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(admin.PasswordHash), []byte(adminPassword)) != nil {
@@ -160,7 +163,7 @@ func TestMigrateRefusesABadAdminPasswordThenRecovers(t *testing.T) {
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
 	eachEmptyDB(t, func(t *testing.T, cfg config.Config, db *gorm.DB) {
-		other, err := models.Open(context.Background(), cfg.Database, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		other, err := store.Open(context.Background(), cfg.Database, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,12 +268,12 @@ func TestSchemaIndexesAndCharset(t *testing.T) {
 func TestUsernamesAreUnique(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		_, err := models.CreateUser(context.Background(), e.db, models.NewUser{Username: "admin", PasswordHash: "x", RoleKey: "consultant"})
-		if err != models.ErrUsernameTaken {
+		_, err := staff.CreateUser(context.Background(), e.db, staff.NewUser{Username: "admin", PasswordHash: "x", RoleKey: "consultant"})
+		if err != staff.ErrUsernameTaken {
 			t.Errorf("error %v, want ErrUsernameTaken", err)
 		}
-		_, err = models.CreateUser(context.Background(), e.db, models.NewUser{Username: "someone", PasswordHash: "x", RoleKey: "nobody"})
-		if err != models.ErrUnknownRole {
+		_, err = staff.CreateUser(context.Background(), e.db, staff.NewUser{Username: "someone", PasswordHash: "x", RoleKey: "nobody"})
+		if err != staff.ErrUnknownRole {
 			t.Errorf("error %v, want ErrUnknownRole", err)
 		}
 	})
@@ -347,7 +350,7 @@ func TestMigration0012OnExistingPatients(t *testing.T) {
 				tel = p.tel
 			}
 			err := db.Exec("INSERT INTO patients (name, sex, tel, tel_digits, add_time, author_id, state, doctor_id, created_at, updated_at, deleted_at) "+
-				"VALUES (?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?)", p.name, tel, models.PhoneDigits(&p.tel), 1_700_000_000+i*100_000,
+				"VALUES (?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?)", p.name, tel, access.PhoneDigits(&p.tel), 1_700_000_000+i*100_000,
 				i%2, i%2+1, time.Now(), time.Now(), deleted).Error
 			if err != nil {
 				t.Fatal(err)
@@ -361,11 +364,11 @@ func TestMigration0012OnExistingPatients(t *testing.T) {
 		if strings.Join(revs, ",") != "87654321531,,11110000931" {
 			t.Errorf("tel_rev %v", revs)
 		}
-		if err := models.SealCounts(context.Background(), db, 1_700_150_000); err != nil {
+		if err := patient.SealCounts(context.Background(), db, 1_700_150_000); err != nil {
 			t.Fatal(err)
 		}
 		migrated := derivedRows(t, db)
-		if _, err := models.RebuildDerived(context.Background(), db); err != nil {
+		if _, err := patient.RebuildDerived(context.Background(), db); err != nil {
 			t.Fatal(err)
 		}
 		if rebuilt := derivedRows(t, db); rebuilt != migrated {

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/settings"
 )
 
 // Notices (通知管理) managers publish to staff by role, read per user; and
@@ -15,8 +16,8 @@ import (
 func TestNoticesByAudienceAndRead(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
 		now := e.clock.Now().Unix()
 		notice := func(id, title, body, audience string, pinned bool, read bool) string {
 			return fmt.Sprintf(`{"id": %q, "title": %q, "body": %q, "audience": %s, "pinned": %v, "read": %v, "userId": "%d", "username": %q, "createdAt": "%d", "updatedAt": "%d"}`,
@@ -86,7 +87,7 @@ func TestSettingsAtRuntime(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		wantJSON(t, e.call(t, "GET", api+"/setting/", query("token", manager.token)),
 			`{"settings": {"clinicName": "诊所", "timezone": "Asia/Shanghai", "logRetentionDays": 365, "defaultPageSize": 30}}`)
 		for i := range 12 {
@@ -129,7 +130,7 @@ func TestSettingsAtRuntime(t *testing.T) {
 		}
 		wantError(t, e.call(t, "PATCH", api+"/setting/", form("token", manager.token, "clinic_name", "x")), 48001, "用户没有权限")
 		// The generated JWT secret is no setting of this API.
-		if n := count(t, e.db, "settings", "name = ?", models.SettingJWTSecret); n > 1 {
+		if n := count(t, e.db, "settings", "name = ?", settings.SettingJWTSecret); n > 1 {
 			t.Errorf("jwt secret rows %d", n)
 		}
 		wantJSON(t, e.call(t, "GET", api+"/setting/", query("token", manager.token)),

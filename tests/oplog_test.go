@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/oplog"
+	"crm/models/staff"
 )
 
 type logEntry struct {
@@ -98,7 +101,7 @@ func TestOperationLogFilters(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		start := e.clock.Now()
 		e.clock.Advance(time.Hour)
 		e.createPatient(t, manager.token, "name", "a", "add_time", "1", "state", "0")
@@ -137,7 +140,7 @@ func TestOperationLogFilters(t *testing.T) {
 		for _, method := range []string{"POST", "PATCH", "DELETE", "PUT"} {
 			wantError(t, e.call(t, method, api+"/log/", form("token", admin.token)), 43001, "需要GET请求")
 		}
-		wantError(t, e.call(t, "GET", api+"/log/", query("token", e.newAccount(t, models.RoleConsultant).token)), 48001, "用户没有权限")
+		wantError(t, e.call(t, "GET", api+"/log/", query("token", e.newAccount(t, access.RoleConsultant).token)), 48001, "用户没有权限")
 	})
 }
 
@@ -153,7 +156,7 @@ func TestOperationLogIsWrittenWithTheChange(t *testing.T) {
 		wantCode(t, e.call(t, "PATCH", api+"/dict/doctor/1/", form("token", admin.token, "enabled", "0")), 50001)
 		wantCode(t, e.call(t, "POST", api+"/token/", form("username", adminUsername, "password", adminPassword)), 50001)
 		var enabled bool
-		e.db.Model(&models.Doctor{}).Where("id = 1").Pluck("enabled", &enabled)
+		e.db.Model(&dict.Doctor{}).Where("id = 1").Pluck("enabled", &enabled)
 		if e.patientCount(t) != 0 || !enabled || count(t, e.db, "sessions") != 1 {
 			t.Error("a change was committed without its log entry")
 		}
@@ -165,13 +168,13 @@ func TestPruning(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		now := time.Now().UTC()
 		for i := 0; i < 7; i++ {
-			old := models.OpLogEntry{Action: "test.old", Summary: "{}", CreatedAt: now.AddDate(0, 0, -400-i)}
+			old := oplog.OpLogEntry{Action: "test.old", Summary: "{}", CreatedAt: now.AddDate(0, 0, -400-i)}
 			if err := e.db.Create(&old).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
-		e.db.Create(&models.OpLogEntry{Action: "test.recent", Summary: "{}", CreatedAt: now.AddDate(0, 0, -10)})
-		n, err := models.PruneOpLog(context.Background(), e.db, now.AddDate(0, 0, -365), 3)
+		e.db.Create(&oplog.OpLogEntry{Action: "test.recent", Summary: "{}", CreatedAt: now.AddDate(0, 0, -10)})
+		n, err := oplog.PruneOpLog(context.Background(), e.db, now.AddDate(0, 0, -365), 3)
 		if err != nil || n != 7 {
 			t.Fatalf("pruned %d (%v), want 7", n, err)
 		}
@@ -179,9 +182,9 @@ func TestPruning(t *testing.T) {
 			t.Errorf("%d test entries left, want the recent one", got)
 		}
 		// Sessions past their refresh window go too.
-		e.db.Create(&models.Session{UserID: 1, CurrentJTI: "old", CreatedAt: now.AddDate(0, 0, -30)})
-		e.db.Create(&models.Session{UserID: 1, CurrentJTI: "new", CreatedAt: now})
-		n, err = models.PruneSessions(context.Background(), e.db, now.AddDate(0, 0, -8), 1000)
+		e.db.Create(&staff.Session{UserID: 1, CurrentJTI: "old", CreatedAt: now.AddDate(0, 0, -30)})
+		e.db.Create(&staff.Session{UserID: 1, CurrentJTI: "new", CreatedAt: now})
+		n, err = staff.PruneSessions(context.Background(), e.db, now.AddDate(0, 0, -8), 1000)
 		if err != nil || n != 1 || count(t, e.db, "sessions", "current_jti = ?", "new") != 1 {
 			t.Errorf("sessions pruned %d (%v)", n, err)
 		}

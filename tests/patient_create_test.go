@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/patient"
 )
 
 // createPatient registers a patient through the API and returns its id.
@@ -22,7 +24,7 @@ func (e *env) createPatient(t *testing.T, token string, kv ...string) string {
 func (e *env) patientCount(t *testing.T) int64 {
 	t.Helper()
 	var n int64
-	if err := e.db.Model(&models.Patient{}).Count(&n).Error; err != nil {
+	if err := e.db.Model(&patient.Patient{}).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -51,7 +53,7 @@ func TestCreatePatientAllFieldsForm(t *testing.T) {
 func TestCreatePatientMinimalJSONCamelCase(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		consultant := e.newAccount(t, models.RoleConsultant)
+		consultant := e.newAccount(t, access.RoleConsultant)
 		resp := e.call(t, "POST", api+"/patient", bearer(consultant.token), jsonBody(map[string]any{
 			"name": "  李四  ", "addTime": 1491983355, "state": 0, "diseaseId": 0, "mediaFromId": "", "doctorId": nil,
 			"orderTime": 0, "reachTime": "", "advisoryWay": "电话", "advisoryContent": "想预约",
@@ -99,8 +101,8 @@ func TestCreatePatientTextRoundTrip(t *testing.T) {
 func TestCreatePatientDuplicates(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		owner := e.newAccount(t, models.RoleConsultant)
-		other := e.newAccount(t, models.RoleConsultant)
+		owner := e.newAccount(t, access.RoleConsultant)
+		other := e.newAccount(t, access.RoleConsultant)
 		first := e.createPatient(t, owner.token, "name", "甲", "add_time", "1491983355", "state", "0", "tel", "135-6666-6666")
 		second := e.createPatient(t, owner.token, "name", "乙", "add_time", "1491983355", "state", "0", "wechat", "wx_dup")
 		third := e.createPatient(t, owner.token, "name", "丙", "add_time", "1491983355", "state", "0", "qq", "123456")
@@ -160,7 +162,7 @@ func TestCreatePatientInvalid(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		token := e.admin(t).token
-		var disabledDoctor models.Doctor
+		var disabledDoctor dict.Doctor
 		e.db.Where("id = ?", 2).Take(&disabledDoctor)
 		e.db.Model(&disabledDoctor).Update("enabled", false)
 		ok := []string{"name", "张三", "add_time", "1491983355", "state", "0"}
@@ -253,7 +255,7 @@ func TestCreatePatientBodyProblems(t *testing.T) {
 func TestCreatePatientUnauthenticatedAndForbidden(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		e.customRole(t, "viewer", models.PermPatientList)
+		e.customRole(t, "viewer", access.PermPatientList)
 		viewer := e.newAccount(t, "viewer")
 		body := []string{"name", "张三", "add_time", "1491983355", "state", "0"}
 		wantError(t, e.call(t, "POST", api+"/patient/", form(body...)), 41001, "缺少token参数")

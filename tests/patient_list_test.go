@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 // listIDs returns the ids of a list response, in order.
@@ -161,7 +161,7 @@ func TestListPatientsFilters(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		p1 := e.createPatient(t, admin.token, "name", "张三", "add_time", "1000", "state", "0", "doctor_id", "1", "disease_id", "2", "media_from_id", "1", "tel", "13511112222")
 		p2 := e.createPatient(t, admin.token, "name", "张三丰", "add_time", "2000", "state", "1", "order_time", "2500", "doctor_id", "2", "media_from_id", "2", "wechat", "wx_zsf")
 		p3 := e.createPatient(t, manager.token, "name", "李四", "add_time", "3000", "state", "2", "order_time", "3500", "reach_time", "3600", "disease_id", "2", "qq", "88886666")
@@ -232,9 +232,9 @@ func mustRow(t *testing.T, e *env, token, id string) []byte {
 func TestListPatientsDataScope(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		alice := e.newAccount(t, models.RoleConsultant)
-		bob := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		bob := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 		a1 := e.createPatient(t, alice.token, "name", "A1", "add_time", "100", "state", "0")
 		b1 := e.createPatient(t, bob.token, "name", "B1", "add_time", "200", "state", "0")
 		a2 := e.createPatient(t, alice.token, "name", "A2", "add_time", "300", "state", "0")
@@ -249,7 +249,7 @@ func TestListPatientsDataScope(t *testing.T) {
 		wantIDs(t, e.call(t, "GET", api+"/patient/", query("token", manager.token)), m1, a2, b1, a1)
 
 		// Without patient.list the list is refused.
-		e.customRole(t, "registrar", models.PermPatientCreate)
+		e.customRole(t, "registrar", access.PermPatientCreate)
 		registrar := e.newAccount(t, "registrar")
 		wantError(t, e.call(t, "GET", api+"/patient/", query("token", registrar.token)), 48001, "用户没有权限")
 		wantError(t, e.call(t, "GET", api+"/patient/"), 41001, "缺少token参数")
@@ -264,10 +264,10 @@ func TestListPatientsDataScope(t *testing.T) {
 func TestListPatientsPhoneMasking(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		e.customRole(t, "supervisor", models.PermPatientList, models.PermPatientViewAll, models.PermPatientCreate)
+		e.customRole(t, "supervisor", access.PermPatientList, access.PermPatientViewAll, access.PermPatientCreate)
 		supervisor := e.newAccount(t, "supervisor")
-		alice := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 		mobile := e.createPatient(t, alice.token, "name", "mobile", "add_time", "100", "state", "0", "tel", "135 1234 6666")
 		landline := e.createPatient(t, alice.token, "name", "landline", "add_time", "200", "state", "0", "tel", "0577-8888-9999")
 		short := e.createPatient(t, alice.token, "name", "short", "add_time", "300", "state", "0", "tel", "88889999")

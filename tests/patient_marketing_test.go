@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 // The paid-search attribution of a patient: keyword (关键词) and landing
@@ -16,7 +16,7 @@ import (
 func TestMarketingFieldsRoundTrip(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		alice := e.newAccount(t, models.RoleConsultant)
+		alice := e.newAccount(t, access.RoleConsultant)
 		resp := e.call(t, "POST", api+"/patient/", jsonBody(map[string]any{"token": alice.token, "name": "张三",
 			"add_time": 1_700_000_000, "state": 0, "keyword": "温州 男科医院", "landingPage": "https://m.example.com/nk/?from=baidu"}))
 		wantPatient(t, resp, "newPatient", map[string]any{"id": "1", "name": "张三", "addTime": 1_700_000_000,
@@ -39,9 +39,9 @@ func TestMarketingFieldsRoundTrip(t *testing.T) {
 func TestMarketingFilters(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		alice := e.newAccount(t, models.RoleConsultant)
-		bob := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		bob := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 		mk := func(token, keyword, page string) string {
 			kv := []string{"name", "p", "add_time", "1700000000", "state", "0"}
 			if keyword != "" {

@@ -15,7 +15,8 @@ import (
 	"gorm.io/gorm"
 
 	"crm/internal/testdb"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/patient"
 )
 
 // Plans must not rot: every query the patient list, its counts and its
@@ -27,15 +28,15 @@ func TestPatientQueriesUseIndexes(t *testing.T) {
 	testdb.SkipUnlessAvailable(t, "mysql")
 	t.Parallel()
 	e := newEnv(t, "mysql")
-	manager := e.newAccount(t, models.RoleManager)
-	alice := e.newAccount(t, models.RoleConsultant)
-	bob := e.newAccount(t, models.RoleConsultant)
+	manager := e.newAccount(t, access.RoleManager)
+	alice := e.newAccount(t, access.RoleConsultant)
+	bob := e.newAccount(t, access.RoleConsultant)
 
 	rng := rand.New(rand.NewPCG(3, 4))
 	now := time.Now().Unix()
 	start := now - 400*day
 	surnames := []rune("王李张刘陈杨赵黄周吴")
-	var patients []models.Patient
+	var patients []patient.Patient
 	for i := range 6000 {
 		tel, wechat, qq := fmt.Sprintf("13%09d", rng.IntN(1_000_000_000)), "wx_"+strconv.Itoa(i), strconv.Itoa(100000+i)
 		dictionary := func() *uint64 { // the seeded doctors, channels and diseases 1-3; one in four without
@@ -45,7 +46,7 @@ func TestPatientQueriesUseIndexes(t *testing.T) {
 			return nil
 		}
 		age := int16(rng.IntN(80))
-		p := models.Patient{
+		p := patient.Patient{
 			Name: string(surnames[rng.IntN(len(surnames))]) + "患者" + strconv.Itoa(i),
 			Tel:  &tel, Wechat: &wechat, QQ: &qq, Age: &age, Sex: int8(rng.IntN(2)),
 			AddTime:  start + int64(i)*400*day/6000,
@@ -66,11 +67,11 @@ func TestPatientQueriesUseIndexes(t *testing.T) {
 		}
 		patients = append(patients, p)
 	}
-	if err := e.db.Transaction(func(tx *gorm.DB) error { return models.InsertPatients(tx, patients) }); err != nil {
+	if err := e.db.Transaction(func(tx *gorm.DB) error { return patient.InsertPatients(tx, patients) }); err != nil {
 		t.Fatal(err)
 	}
 	// As the server does: counted up to ten minutes ago, the rest from the indexes.
-	if err := models.SealCounts(context.Background(), e.db, now-600); err != nil {
+	if err := patient.SealCounts(context.Background(), e.db, now-600); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.db.Exec("ANALYZE TABLE patients, patient_terms, patient_counts, patient_facets").Error; err != nil {

@@ -12,7 +12,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/oplog"
+	"crm/models/patient"
 )
 
 // The totals, deep pages and searches the derived rows of migration 0012
@@ -25,7 +28,7 @@ const day = 86400
 func sqlIDs(t *testing.T, e *env, where string, order string, limit, offset int, args ...any) []string {
 	t.Helper()
 	var ids []uint64
-	err := e.db.Unscoped().Model(&models.Patient{}).Where(where, args...).Order(order).
+	err := e.db.Unscoped().Model(&patient.Patient{}).Where(where, args...).Order(order).
 		Limit(limit).Offset(offset).Pluck("id", &ids).Error
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +43,7 @@ func sqlIDs(t *testing.T, e *env, where string, order string, limit, offset int,
 func sqlCount(t *testing.T, e *env, where string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := e.db.Unscoped().Model(&models.Patient{}).Where(where, args...).Count(&n).Error; err != nil {
+	if err := e.db.Unscoped().Model(&patient.Patient{}).Where(where, args...).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -70,9 +73,9 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		alice := e.newAccount(t, models.RoleConsultant)
-		bob := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		bob := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 		base := int64(1_700_000_000) // a day boundary is at 1699920000 + k·86400
 		var ids []string
 		for i := range 12 {
@@ -129,7 +132,7 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 		}
 		seal := func(before int64) {
 			t.Helper()
-			if err := models.SealCounts(context.Background(), e.db, before); err != nil {
+			if err := patient.SealCounts(context.Background(), e.db, before); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -163,7 +166,7 @@ func TestPoolTotalsFollowEveryWrite(t *testing.T) {
 
 		// What the writes kept is what a rebuild from scratch computes.
 		before := derivedRows(t, e.db)
-		if _, err := models.RebuildDerived(context.Background(), e.db); err != nil {
+		if _, err := patient.RebuildDerived(context.Background(), e.db); err != nil {
 			t.Fatal(err)
 		}
 		if after := derivedRows(t, e.db); after != before {
@@ -204,17 +207,17 @@ func derivedRows(t *testing.T, db *gorm.DB) string {
 func TestDeepPagesMatchTheOrder(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
-		bob := e.newAccount(t, models.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		bob := e.newAccount(t, access.RoleConsultant)
 		// 3,000 patients over 40 days, several per second at times (ties
 		// broken by id), 1 in 50 in the bin: enough for pages past the
 		// point where the counts per day locate the page.
 		rng := rand.New(rand.NewPCG(1, 2))
 		start := int64(1_700_000_000)
-		var patients []models.Patient
+		var patients []patient.Patient
 		for i := range 3000 {
-			p := models.Patient{Name: "患者" + strconv.Itoa(i), AddTime: start + rng.Int64N(40*day)/7*7,
+			p := patient.Patient{Name: "患者" + strconv.Itoa(i), AddTime: start + rng.Int64N(40*day)/7*7,
 				AuthorID: []uint64{alice.id, bob.id, manager.id}[rng.IntN(3)], State: int8(rng.IntN(4)),
 				CreatedAt: time.Now(), UpdatedAt: time.Now()}
 			if i%50 == 0 {
@@ -222,11 +225,11 @@ func TestDeepPagesMatchTheOrder(t *testing.T) {
 			}
 			patients = append(patients, p)
 		}
-		if err := e.db.Transaction(func(tx *gorm.DB) error { return models.InsertPatients(tx, patients) }); err != nil {
+		if err := e.db.Transaction(func(tx *gorm.DB) error { return patient.InsertPatients(tx, patients) }); err != nil {
 			t.Fatal(err)
 		}
 		// Counted up to the middle of day 20; the rest from the indexes.
-		if err := models.SealCounts(context.Background(), e.db, start+20*day+day/2); err != nil {
+		if err := patient.SealCounts(context.Background(), e.db, start+20*day+day/2); err != nil {
 			t.Fatal(err)
 		}
 		from, to := start+5*day+day/3, start+33*day+day/2
@@ -283,8 +286,8 @@ func TestSearchFollowsNameChanges(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		alice := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 		search := func(token, q string, extra ...string) []string {
 			return listIDs(t, e.call(t, "GET", api+"/patient/", query(append([]string{"token", token, "q", q}, extra...)...)))
 		}
@@ -357,8 +360,8 @@ func TestConcurrentRegistrations(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		alice := e.newAccount(t, models.RoleConsultant)
-		e.db.Model(&models.Doctor{}).Where("id = ?", 3).Update("enabled", false)
+		alice := e.newAccount(t, access.RoleConsultant)
+		e.db.Model(&dict.Doctor{}).Where("id = ?", 3).Update("enabled", false)
 		existing := e.createPatient(t, admin.token, "name", "老病人", "add_time", "1000", "state", "0", "tel", "13800000000")
 
 		const n = 40
@@ -404,18 +407,18 @@ func TestConcurrentRegistrations(t *testing.T) {
 			created++
 			id := p["id"].(string)
 			// The id answered is the row written with this request's fields.
-			var row models.Patient
+			var row patient.Patient
 			e.db.Take(&row, id)
 			if row.Name != fmt.Sprintf("并发%02d", a.i) || p["name"] != row.Name || p["authorId"] != strconv.FormatUint(alice.id, 10) {
 				t.Errorf("%d: answered %v, stored %q", a.i, p, row.Name)
 			}
-			var history []models.PatientHistoryEntry
+			var history []patient.PatientHistoryEntry
 			e.db.Where("patient_id = ?", id).Find(&history)
-			if len(history) != 1 || !strings.Contains(history[0].Changes, row.Name) || history[0].Action != models.ActionCreate {
+			if len(history) != 1 || !strings.Contains(history[0].Changes, row.Name) || history[0].Action != patient.ActionCreate {
 				t.Errorf("%d: history %+v", a.i, history)
 			}
 			var logged int64
-			e.db.Model(&models.OpLogEntry{}).Where("action = ? AND target_id = ?", models.OpPatientCreate, id).Count(&logged)
+			e.db.Model(&oplog.OpLogEntry{}).Where("action = ? AND target_id = ?", oplog.OpPatientCreate, id).Count(&logged)
 			if logged != 1 {
 				t.Errorf("%d: %d log entries", a.i, logged)
 			}

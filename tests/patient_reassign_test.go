@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/patient"
+	"crm/models/staff"
 )
 
 // Bulk reassignment (POST /patient/reassign): a departing consultant's
@@ -24,15 +26,15 @@ type reassignSetup struct {
 func newReassignSetup(t *testing.T, e *env) reassignSetup {
 	t.Helper()
 	s := reassignSetup{
-		alice: e.newAccount(t, models.RoleConsultant), bob: e.newAccount(t, models.RoleConsultant),
-		carol: e.newAccount(t, models.RoleConsultant), manager: e.newAccount(t, models.RoleManager),
+		alice: e.newAccount(t, access.RoleConsultant), bob: e.newAccount(t, access.RoleConsultant),
+		carol: e.newAccount(t, access.RoleConsultant), manager: e.newAccount(t, access.RoleManager),
 	}
 	for i := range 3 {
 		s.alicePatients = append(s.alicePatients, e.createPatient(t, s.alice.token, "name", "甲"+strconv.Itoa(i),
 			"add_time", strconv.Itoa(1_700_000_000+i*day), "state", strconv.Itoa(i%2*3), "doctor_id", "1"))
 	}
 	s.bobPatient = e.createPatient(t, s.bob.token, "name", "乙", "add_time", "1700000000", "state", "0")
-	if err := e.db.Model(&models.User{}).Where("id = ?", s.carol.id).Update("enabled", false).Error; err != nil {
+	if err := e.db.Model(&staff.User{}).Where("id = ?", s.carol.id).Update("enabled", false).Error; err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -45,7 +47,7 @@ func TestReassignByFilter(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		s := newReassignSetup(t, e)
 		// Counted totals must follow: seal the counters over every patient.
-		if err := models.SealCounts(context.Background(), e.db, 1_800_000_000); err != nil {
+		if err := patient.SealCounts(context.Background(), e.db, 1_800_000_000); err != nil {
 			t.Fatal(err)
 		}
 		// Only alice's lost patients (state 3): the filter narrows the move.
@@ -114,7 +116,7 @@ func TestReassignRefusals(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		s := newReassignSetup(t, e)
-		e.customRole(t, "own_mover", models.PermPatientList, models.PermPatientReassign)
+		e.customRole(t, "own_mover", access.PermPatientList, access.PermPatientReassign)
 		mover := e.newAccount(t, "own_mover")
 		m := s.manager.token
 		path := api + "/patient/reassign/"

@@ -9,7 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/dict"
+	"crm/models/oplog"
+	"crm/models/patient"
+	"crm/models/staff"
 )
 
 // patientObject is the contract's patient with every key null but those
@@ -61,11 +65,11 @@ type workflow struct {
 
 func newWorkflow(t *testing.T, e *env) workflow {
 	t.Helper()
-	e.customRole(t, "supervisor", models.PermPatientList, models.PermPatientViewAll, models.PermPatientEdit)
+	e.customRole(t, "supervisor", access.PermPatientList, access.PermPatientViewAll, access.PermPatientEdit)
 	w := workflow{
-		alice:      e.newAccount(t, models.RoleConsultant),
-		bob:        e.newAccount(t, models.RoleConsultant),
-		manager:    e.newAccount(t, models.RoleManager),
+		alice:      e.newAccount(t, access.RoleConsultant),
+		bob:        e.newAccount(t, access.RoleConsultant),
+		manager:    e.newAccount(t, access.RoleManager),
 		supervisor: e.newAccount(t, "supervisor"),
 		admin:      e.admin(t),
 	}
@@ -169,14 +173,14 @@ func TestEditPatientNoMassAssignment(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		w := newWorkflow(t, e)
 		path := api + "/patient/" + w.patient + "/"
-		var before models.Patient
+		var before patient.Patient
 		e.db.Take(&before, w.patient)
 		e.clock.Advance(time.Minute)
 		resp := e.call(t, "PATCH", path, form("token", w.alice.token, "id", "777", "created_at", "1", "createdAt", "1",
 			"updated_at", "1", "deleted_at", "1700000000", "deletedAt", "1700000000", "deleted", "1", "tel_digits", "1",
 			"remarks", "ok"))
 		wantPatient(t, resp, "patient", w.alicePatient(w.patient, map[string]any{"remarks": "ok"}))
-		var after models.Patient
+		var after patient.Patient
 		e.db.Take(&after, w.patient)
 		if after.ID != before.ID || !after.CreatedAt.Equal(before.CreatedAt) || after.DeletedAt.Valid || after.TelDigits != "13512346666" {
 			t.Errorf("protected columns changed: %+v", after)
@@ -201,12 +205,12 @@ func TestEditPatientPermissions(t *testing.T) {
 		// The supervisor sees it but may not edit others' patients.
 		wantError(t, e.call(t, "PATCH", path, form("token", w.supervisor.token, "remarks", "x")), 48001, "用户没有权限")
 		// Without patient.edit at all.
-		e.customRole(t, "reader", models.PermPatientList, models.PermPatientViewAll)
+		e.customRole(t, "reader", access.PermPatientList, access.PermPatientViewAll)
 		wantError(t, e.call(t, "PATCH", path, form("token", e.newAccount(t, "reader").token, "remarks", "x")), 48001, "用户没有权限")
 		wantError(t, e.call(t, "PATCH", path, form("remarks", "x")), 41001, "缺少token参数")
 		wantPatient(t, e.call(t, "GET", path, query("token", w.alice.token)), "patient", w.alicePatient(w.patient, nil))
 		// With patient.edit_all the supervisor may.
-		e.customRole(t, "editor", models.PermPatientList, models.PermPatientViewAll, models.PermPatientEdit, models.PermPatientEditAll)
+		e.customRole(t, "editor", access.PermPatientList, access.PermPatientViewAll, access.PermPatientEdit, access.PermPatientEditAll)
 		resp := e.call(t, "PATCH", path, form("token", e.newAccount(t, "editor").token, "remarks", "x"))
 		wantPatient(t, resp, "patient", w.alicePatient(w.patient, map[string]any{"remarks": "x", "tel": "135****6666"}))
 	})
@@ -218,7 +222,7 @@ func TestEditKeepsDisabledDictionaryEntries(t *testing.T) {
 		w := newWorkflow(t, e)
 		path := api + "/patient/" + w.patient + "/"
 		e.call(t, "PATCH", path, form("token", w.alice.token, "doctor_id", "2"))
-		e.db.Model(&models.Doctor{}).Where("id = ?", 2).Update("enabled", false)
+		e.db.Model(&dict.Doctor{}).Where("id = ?", 2).Update("enabled", false)
 		// Still valid on the patient that has it, also when sent again.
 		resp := e.call(t, "PATCH", path, form("token", w.alice.token, "doctor_id", "2", "remarks", "still"))
 		wantPatient(t, resp, "patient", w.alicePatient(w.patient, map[string]any{"doctorId": 2, "remarks": "still"}))
@@ -312,7 +316,7 @@ func TestRegisterOnBehalf(t *testing.T) {
 		wantIDs(t, e.call(t, "GET", api+"/patient/", query("token", w.bob.token)), created["id"].(string))
 		// The author must be an enabled user.
 		wantError(t, e.call(t, "POST", api+"/patient/", form(append([]string{"token", w.manager.token, "author_id", "999"}, base...)...)), 40035, "参数不合法: author_id")
-		e.db.Model(&models.User{}).Where("id = ?", w.bob.id).Update("enabled", false)
+		e.db.Model(&staff.User{}).Where("id = ?", w.bob.id).Update("enabled", false)
 		wantError(t, e.call(t, "POST", api+"/patient/", form(append([]string{"token", w.manager.token, "author_id", bobID}, base...)...)), 40035, "参数不合法: author_id")
 		wantError(t, e.call(t, "POST", api+"/patient/", form(append([]string{"token", w.manager.token, "author_id", "x"}, base...)...)), 40035, "参数不合法: author_id")
 
@@ -333,7 +337,7 @@ func TestRecycleBinRoundTrip(t *testing.T) {
 		// A consultant may not delete, restore or purge; a stranger's patient
 		// does not exist for a role scoped to its own.
 		wantError(t, e.call(t, "DELETE", path, form("token", w.alice.token)), 48001, "用户没有权限")
-		e.customRole(t, "cleaner", models.PermPatientList, models.PermPatientDelete, models.PermPatientRestore)
+		e.customRole(t, "cleaner", access.PermPatientList, access.PermPatientDelete, access.PermPatientRestore)
 		cleaner := e.newAccount(t, "cleaner")
 		wantError(t, e.call(t, "DELETE", path, form("token", cleaner.token)), 46001, "记录不存在")
 
@@ -368,7 +372,7 @@ func TestRecycleBinRoundTrip(t *testing.T) {
 		wantError(t, e.call(t, "POST", path+"restore/", form("token", w.admin.token)), 46001, "记录不存在")
 		wantError(t, e.call(t, "DELETE", path+"purge/", form("token", w.admin.token)), 46001, "记录不存在")
 		var left int64
-		e.db.Unscoped().Model(&models.Patient{}).Count(&left)
+		e.db.Unscoped().Model(&patient.Patient{}).Count(&left)
 		if left != 0 || count(t, e.db, "patient_history") != 0 {
 			t.Errorf("purge left %d patients, %d history rows", left, count(t, e.db, "patient_history"))
 		}
@@ -433,7 +437,7 @@ func TestPatientHistory(t *testing.T) {
 		resp = e.call(t, "GET", path+"history/", query("token", w.supervisor.token, "per_page", "100"))
 		var masked struct {
 			History []struct {
-				Changes []models.Change `json:"changes"`
+				Changes []oplog.Change `json:"changes"`
 			} `json:"history"`
 		}
 		_ = json.Unmarshal(resp.body, &masked)
@@ -467,7 +471,7 @@ func TestHistoryIsWrittenWithTheChange(t *testing.T) {
 		}
 		wantCode(t, e.call(t, "PATCH", api+"/patient/"+w.patient, form("token", w.alice.token, "remarks", "lost")), 50001)
 		wantCode(t, e.call(t, "POST", api+"/patient/", form("token", w.alice.token, "name", "x", "add_time", "1", "state", "0")), 50001)
-		var p models.Patient
+		var p patient.Patient
 		e.db.Take(&p, w.patient)
 		if p.Remarks != nil || e.patientCount(t) != 1 {
 			t.Errorf("a change without its history was committed: %+v", p)
@@ -516,7 +520,7 @@ func TestDuplicatesEndpoint(t *testing.T) {
 		wantError(t, dupes(w.alice.token, "tel", "abc"), 40035, "参数不合法: tel")
 		wantError(t, dupes(w.alice.token, "qq", "q1"), 40035, "参数不合法: qq")
 		wantError(t, e.call(t, "GET", api+"/patient/duplicates/", query("tel", "13512346666")), 41001, "缺少token参数")
-		e.customRole(t, "registrar", models.PermPatientCreate)
+		e.customRole(t, "registrar", access.PermPatientCreate)
 		wantError(t, dupes(e.newAccount(t, "registrar").token, "tel", "13512346666"), 48001, "用户没有权限")
 	})
 }
@@ -527,11 +531,11 @@ func TestDefaultRolePermissions(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		roles := map[string]map[string]bool{
-			models.RoleConsultant: {"edit": true, "arrive": false, "delete": false, "restore": false, "purge": false, "behalf": false, "bin": false},
-			models.RoleManager:    {"edit": true, "arrive": true, "delete": true, "restore": true, "purge": false, "behalf": true, "bin": true},
-			models.RoleSuperadmin: {"edit": true, "arrive": true, "delete": true, "restore": true, "purge": true, "behalf": true, "bin": true},
+			access.RoleConsultant: {"edit": true, "arrive": false, "delete": false, "restore": false, "purge": false, "behalf": false, "bin": false},
+			access.RoleManager:    {"edit": true, "arrive": true, "delete": true, "restore": true, "purge": false, "behalf": true, "bin": true},
+			access.RoleSuperadmin: {"edit": true, "arrive": true, "delete": true, "restore": true, "purge": true, "behalf": true, "bin": true},
 		}
-		other := e.newAccount(t, models.RoleConsultant)
+		other := e.newAccount(t, access.RoleConsultant)
 		for role, allowed := range roles {
 			t.Run(role, func(t *testing.T) {
 				a := e.newAccount(t, role)

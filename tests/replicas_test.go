@@ -11,8 +11,8 @@ import (
 	"gorm.io/gorm"
 
 	"crm/internal/testdb"
-	"crm/models"
 	"crm/models/migrations"
+	"crm/models/patient"
 )
 
 // With database.replicas, reports, the dashboard, the ranking and exports
@@ -33,9 +33,9 @@ func TestHeavyReadsGoToReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	tel := "13800001111"
-	onReplica := []models.Patient{{Name: "副本患者", Tel: &tel, AddTime: e.clock.Now().Unix(), AuthorID: admin.id,
+	onReplica := []patient.Patient{{Name: "副本患者", Tel: &tel, AddTime: e.clock.Now().Unix(), AuthorID: admin.id,
 		CreatedAt: time.Now(), UpdatedAt: time.Now()}}
-	if err := replica.Transaction(func(tx *gorm.DB) error { return models.InsertPatients(tx, onReplica) }); err != nil {
+	if err := replica.Transaction(func(tx *gorm.DB) error { return patient.InsertPatients(tx, onReplica) }); err != nil {
 		t.Fatal(err)
 	}
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"crm/config"
-	"crm/models"
+	"crm/models/access"
 )
 
 func (c *fakeClock) Set(t time.Time) {
@@ -43,9 +43,9 @@ type reportData struct {
 func newReportData(t *testing.T, e *env, loc *time.Location) reportData {
 	t.Helper()
 	d := reportData{
-		alice:   e.newAccount(t, models.RoleConsultant),
-		bob:     e.newAccount(t, models.RoleConsultant),
-		manager: e.newAccount(t, models.RoleManager),
+		alice:   e.newAccount(t, access.RoleConsultant),
+		bob:     e.newAccount(t, access.RoleConsultant),
+		manager: e.newAccount(t, access.RoleManager),
 	}
 	add := func(author account, kv ...string) string {
 		kv = append(kv, "author_id", strconv.FormatUint(author.id, 10))
@@ -228,7 +228,7 @@ func TestReportAcrossDaylightSaving(t *testing.T) {
 	t.Parallel()
 	ny := mustLocation("America/New_York")
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		for _, when := range []string{
 			at(ny, 2026, 10, 31, 23, 30), // before the change
 			at(ny, 2026, 11, 1, 0, 30),   // the long day starts
@@ -255,7 +255,7 @@ func TestReportScopeAndPermissions(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		d := newReportData(t, e, shanghai)
 		// A role with reports but only its own patients counts only those.
-		e.customRole(t, "own_reports", models.PermPatientList, models.PermReportView)
+		e.customRole(t, "own_reports", access.PermPatientList, access.PermReportView)
 		own := e.newAccount(t, "own_reports")
 		r := readReport(t, e, own.token, "from", "2026-11-01", "to", "2026-11-30", "group", "month")
 		if r.Report.Periods[0].Total.Registered != 0 {
@@ -295,8 +295,8 @@ func TestDashboard(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		// Tuesday 2026-11-24, 15:00 in Shanghai.
 		e.clock.Set(time.Date(2026, 11, 24, 15, 0, 0, 0, shanghai))
-		alice := e.newAccount(t, models.RoleConsultant)
-		manager := e.newAccount(t, models.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
 		mine := func(kv ...string) {
 			e.createPatient(t, manager.token, append([]string{"name", "p", "author_id", strconv.FormatUint(alice.id, 10)}, kv...)...)
 		}
@@ -330,7 +330,7 @@ func TestDashboard(t *testing.T) {
 		if body.Dashboard.Today.Registered != 3 {
 			t.Errorf("the manager sees everyone: %s", resp.body)
 		}
-		e.customRole(t, "registrar", models.PermPatientCreate)
+		e.customRole(t, "registrar", access.PermPatientCreate)
 		wantError(t, e.call(t, "GET", api+"/dashboard/", query("token", e.newAccount(t, "registrar").token)), 48001, "用户没有权限")
 	})
 }
@@ -339,7 +339,7 @@ func TestRanking(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		d := newReportData(t, e, shanghai)
-		carol := e.newAccount(t, models.RoleConsultant) // no patients: still ranked
+		carol := e.newAccount(t, access.RoleConsultant) // no patients: still ranked
 		ranks := func(kv ...string) string {
 			resp := e.call(t, "GET", api+"/rank/", query(append([]string{"token", d.manager.token}, kv...)...))
 			var body struct {

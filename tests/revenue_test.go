@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 // The CRM reports on a known set (newReportData, then visits and
@@ -74,7 +74,7 @@ func TestRevenueReport(t *testing.T) {
 				 "groups": [{"id": "1", "name": "百度", `+revenueFigures(0, 0, 0, 0)+`}, {"id": "2", "name": "搜狗", `+revenueFigures(1, 1, 0, 50000)+`}]}]}}`)
 
 		// A consultant who may read reports sees the visits of her own patients.
-		e.customRole(t, "reading_consultant", models.PermPatientList, models.PermReportView)
+		e.customRole(t, "reading_consultant", access.PermPatientList, access.PermReportView)
 		if resp := e.call(t, "PATCH", fmt.Sprintf("%s/user/%d/", api, d.alice.id), form("token", e.admin(t).token, "role", "reading_consultant")); field(t, resp, "user") == nil {
 			t.Fatalf("role change: %s", resp.body)
 		}

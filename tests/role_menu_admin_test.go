@@ -7,18 +7,18 @@ import (
 	"strings"
 	"testing"
 
-	"crm/models"
+	"crm/models/access"
 )
 
 func TestPermissionList(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		var want []map[string]string
-		for _, p := range models.Permissions() {
+		for _, p := range access.Permissions() {
 			want = append(want, map[string]string{"key": string(p.Key), "description": p.Description})
 		}
 		raw, _ := json.Marshal(map[string]any{"permission_data": want})
-		wantJSON(t, e.call(t, "GET", api+"/permission/", query("token", e.newAccount(t, models.RoleConsultant).token)), string(raw))
+		wantJSON(t, e.call(t, "GET", api+"/permission/", query("token", e.newAccount(t, access.RoleConsultant).token)), string(raw))
 		if len(want) != 23 || !strings.Contains(string(raw), `{"description":"彻底删除回收站中的患者","key":"patient.purge"}`) {
 			t.Errorf("permissions: %s", raw)
 		}
@@ -28,7 +28,7 @@ func TestPermissionList(t *testing.T) {
 func TestRoleList(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		e.newAccount(t, models.RoleConsultant)
+		e.newAccount(t, access.RoleConsultant)
 		resp := e.call(t, "GET", api+"/role/", query("token", e.admin(t).token))
 		var roles struct {
 			RoleData []struct {
@@ -47,7 +47,7 @@ func TestRoleList(t *testing.T) {
 		if got != want {
 			t.Errorf("roles:\n%s\nwant:\n%s", got, want)
 		}
-		wantError(t, e.call(t, "GET", api+"/role/", query("token", e.newAccount(t, models.RoleManager).token)), 48001, "用户没有权限")
+		wantError(t, e.call(t, "GET", api+"/role/", query("token", e.newAccount(t, access.RoleManager).token)), 48001, "用户没有权限")
 	})
 }
 
@@ -117,7 +117,7 @@ func TestRoleValidation(t *testing.T) {
 		}
 		wantError(t, e.call(t, "DELETE", api+"/role/3/", form("token", admin.token)), 46002, "有 1 位人员使用该角色，不能删除")
 		// Nobody grants what it does not hold.
-		e.customRole(t, "role_admin", models.PermRoleManage, models.PermPatientList)
+		e.customRole(t, "role_admin", access.PermRoleManage, access.PermPatientList)
 		roleAdmin := e.newAccount(t, "role_admin")
 		wantError(t, e.call(t, "POST", api+"/role/", form("token", roleAdmin.token, "key", "mine", "name", "mine", "permissions", "patient.purge")),
 			48001, "用户没有权限")
@@ -132,7 +132,7 @@ func TestMenuAdministration(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		consultant := e.newAccount(t, models.RoleConsultant)
+		consultant := e.newAccount(t, access.RoleConsultant)
 		resp := e.call(t, "GET", api+"/menus/", query("token", admin.token))
 		var tree struct {
 			Menus []struct {
@@ -189,7 +189,7 @@ func TestMenuAdministration(t *testing.T) {
 		}
 		wantError(t, e.call(t, "DELETE", api+"/menus/19/", form("token", admin.token)), 46001, "记录不存在")
 		// Only with menu.manage; the contract's GET /menu/ stays GET-only.
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		wantError(t, e.call(t, "GET", api+"/menus/", query("token", manager.token)), 48001, "用户没有权限")
 		wantError(t, e.call(t, "POST", api+"/menus/", form("token", manager.token, "title", "x", "name", "9")), 48001, "用户没有权限")
 		wantError(t, e.call(t, "POST", api+"/menu/", form("token", admin.token)), 43001, "需要GET请求")

@@ -12,7 +12,7 @@ import (
 	mysqldriver "github.com/go-sql-driver/mysql"
 
 	"crm/internal/testdb"
-	"crm/models"
+	"crm/models/access"
 )
 
 // A database that goes silent (packets dropped, no reset: a partition, a
@@ -22,7 +22,7 @@ func TestSilentDatabaseAnswersWithinTheDeadline(t *testing.T) {
 	testdb.SkipUnlessAvailable(t, "mysql")
 	t.Parallel()
 	e := newEnv(t, "mysql")
-	alice := e.newAccount(t, models.RoleConsultant)
+	alice := e.newAccount(t, access.RoleConsultant)
 
 	// A second server on the same database, through a proxy that can go silent.
 	parsed, err := mysqldriver.ParseDSN(e.cfg.Database.DSN)

@@ -10,7 +10,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"crm/config"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/staff"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef-test-secret"
@@ -86,8 +87,8 @@ func TestLoginRefused(t *testing.T) {
 		// Usernames compare exactly on both databases.
 		wantError(t, e.call(t, "POST", api+"/token/", form("username", "ADMIN", "password", adminPassword)), 46004, "用户名错误或无此用户")
 
-		consultant := e.newAccount(t, models.RoleConsultant)
-		e.db.Model(&models.User{}).Where("id = ?", consultant.id).Update("enabled", false)
+		consultant := e.newAccount(t, access.RoleConsultant)
+		e.db.Model(&staff.User{}).Where("id = ?", consultant.id).Update("enabled", false)
 		wantError(t, e.call(t, "POST", api+"/token/", form("username", consultant.username, "password", consultant.password)), 46006, "账号已停用")
 		// A wrong password does not reveal that the account is disabled.
 		wantError(t, e.call(t, "POST", api+"/token/", form("username", consultant.username, "password", "not-the-password")), 46005, "密码错误")
@@ -125,7 +126,7 @@ func TestLoginsBehindOneAddress(t *testing.T) {
 		// successful logins do not use up the address's budget.
 		var staff []account
 		for range 40 {
-			staff = append(staff, e.newAccount(t, models.RoleConsultant))
+			staff = append(staff, e.newAccount(t, access.RoleConsultant))
 		}
 		nat := from("198.51.100.20:40000")
 		for _, a := range staff {
@@ -464,21 +465,21 @@ func TestLogout(t *testing.T) {
 func TestDisabledOrDeletedUserLosesTokensAtOnce(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		disabled := e.newAccount(t, models.RoleConsultant)
-		e.db.Model(&models.User{}).Where("id = ?", disabled.id).Update("enabled", false)
+		disabled := e.newAccount(t, access.RoleConsultant)
+		e.db.Model(&staff.User{}).Where("id = ?", disabled.id).Update("enabled", false)
 		wantError(t, e.call(t, "GET", api+"/menu/", query("token", disabled.token)), 40014, "无效的token")
 		wantError(t, e.call(t, "PATCH", api+"/token/", form("token", disabled.token)), 40014, "无效的token")
 
-		deleted := e.newAccount(t, models.RoleConsultant)
+		deleted := e.newAccount(t, access.RoleConsultant)
 		if err := e.db.Exec("DELETE FROM users WHERE id = ?", deleted.id).Error; err != nil {
 			t.Fatal(err)
 		}
 		wantError(t, e.call(t, "GET", api+"/menu/", query("token", deleted.token)), 40014, "无效的token")
 
 		// Expired tokens of such users are not "refreshable": 40014, not 42001.
-		expiring := e.newAccount(t, models.RoleConsultant)
+		expiring := e.newAccount(t, access.RoleConsultant)
 		e.clock.Advance(3 * time.Hour)
-		e.db.Model(&models.User{}).Where("id = ?", expiring.id).Update("enabled", false)
+		e.db.Model(&staff.User{}).Where("id = ?", expiring.id).Update("enabled", false)
 		wantError(t, e.call(t, "GET", api+"/menu/", query("token", expiring.token)), 40014, "无效的token")
 	})
 }

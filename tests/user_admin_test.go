@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"crm/models"
+	"crm/models/access"
+	"crm/models/staff"
 )
 
 func userObject(id uint64, username, display, role, roleName, enabled string, created int64) string {
@@ -18,7 +19,7 @@ func userObject(id uint64, username, display, role, roleName, enabled string, cr
 func TestUserCreate(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		resp := e.call(t, "POST", api+"/user/", form("token", manager.token, "username", "kefu_01", "password", "kefu-password",
 			"role", "consultant", "display_name", "客服小王"))
 		created := field(t, resp, "user").(map[string]any)
@@ -52,7 +53,7 @@ func TestUserCreate(t *testing.T) {
 		} {
 			wantError(t, e.call(t, "POST", api+"/user/", form(append([]string{"token", manager.token}, c.kv...)...)), c.code, c.message)
 		}
-		wantError(t, e.call(t, "POST", api+"/user/", form("token", e.newAccount(t, models.RoleConsultant).token,
+		wantError(t, e.call(t, "POST", api+"/user/", form("token", e.newAccount(t, access.RoleConsultant).token,
 			"username", "x_y_z", "password", "kefu-password", "role", "consultant")), 48001, "用户没有权限")
 		if got := count(t, e.db, "users", "username = ?", "kefu_03"); got != 0 {
 			t.Error("a refused creation created a user")
@@ -63,11 +64,11 @@ func TestUserCreate(t *testing.T) {
 func TestUserList(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
-		e.db.Model(&models.User{}).Where("id = ?", alice.id).Updates(map[string]any{"display_name": "小爱", "enabled": false})
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		e.db.Model(&staff.User{}).Where("id = ?", alice.id).Updates(map[string]any{"display_name": "小爱", "enabled": false})
 		var created time.Time
-		e.db.Model(&models.User{}).Where("id = ?", alice.id).Pluck("created_at", &created)
+		e.db.Model(&staff.User{}).Where("id = ?", alice.id).Pluck("created_at", &created)
 		list := func(kv ...string) response {
 			return e.call(t, "GET", api+"/user/", query(append([]string{"token", manager.token}, kv...)...))
 		}
@@ -97,9 +98,9 @@ func TestUserList(t *testing.T) {
 func TestUserEditTakesEffectAtOnce(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
-		other := e.newAccount(t, models.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
+		other := e.newAccount(t, access.RoleConsultant)
 		e.createPatient(t, other.token, "name", "别人的", "add_time", "1", "state", "0")
 		wantIDs(t, e.call(t, "GET", api+"/patient/", query("token", alice.token)))
 		path := api + "/user/" + strconv.FormatUint(alice.id, 10) + "/"
@@ -133,7 +134,7 @@ func TestUserEditTakesEffectAtOnce(t *testing.T) {
 // userObjectOf reads the user as the API shows it, for exact comparisons.
 func userObjectOf(t *testing.T, e *env, id uint64) string {
 	t.Helper()
-	var u models.User
+	var u staff.User
 	if err := e.db.Joins("Role").Where("users.id = ?", id).Take(&u).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestUserGuardRails(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
-		manager := e.newAccount(t, models.RoleManager)
+		manager := e.newAccount(t, access.RoleManager)
 		adminPath := api + "/user/1/"
 		// Not oneself.
 		wantError(t, e.call(t, "PATCH", adminPath, form("token", admin.token, "enabled", "0")), 46002, "不能停用或删除自己，也不能修改自己的角色")
@@ -174,13 +175,13 @@ func TestUserGuardRails(t *testing.T) {
 			wantError(t, e.call(t, c.method, c.path, form(append([]string{"token", manager.token}, c.kv...)...)), 48001, "用户没有权限")
 		}
 		// A manager cannot promote anyone to superadmin either.
-		consultant := e.newAccount(t, models.RoleConsultant)
+		consultant := e.newAccount(t, access.RoleConsultant)
 		wantError(t, e.call(t, "PATCH", api+"/user/"+strconv.FormatUint(consultant.id, 10)+"/", form("token", manager.token, "role", "superadmin")),
 			48001, "用户没有权限")
 
 		// The last enabled superadmin stays, whoever asks (here a role that
 		// holds every permission without being the superadmin role).
-		e.customRole(t, "root_like", models.AllPermissions()...)
+		e.customRole(t, "root_like", access.AllPermissions()...)
 		rootLike := e.newAccount(t, "root_like")
 		wantError(t, e.call(t, "PATCH", adminPath, form("token", rootLike.token, "enabled", "0")), 46002, "至少需要保留一个启用的超级管理员")
 		wantError(t, e.call(t, "PATCH", adminPath, form("token", rootLike.token, "role", "manager")), 46002, "至少需要保留一个启用的超级管理员")
@@ -191,7 +192,7 @@ func TestUserGuardRails(t *testing.T) {
 		wantJSON(t, e.call(t, "PATCH", adminPath, form("token", rootLike.token, "enabled", "0")), `{"user": `+userObjectOf(t, e, 1)+`}`)
 		wantError(t, e.call(t, "PATCH", api+"/user/"+secondID+"/", form("token", rootLike.token, "enabled", "0")), 46002, "至少需要保留一个启用的超级管理员")
 		var enabled int64
-		e.db.Model(&models.User{}).Joins("JOIN roles ON roles.id = users.role_id").
+		e.db.Model(&staff.User{}).Joins("JOIN roles ON roles.id = users.role_id").
 			Where("roles.role_key = ? AND users.enabled = ?", "superadmin", true).Count(&enabled)
 		if enabled != 1 {
 			t.Errorf("%d enabled superadmins, want 1", enabled)
@@ -202,8 +203,8 @@ func TestUserGuardRails(t *testing.T) {
 func TestUserPasswords(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		alice := e.newAccount(t, models.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
+		alice := e.newAccount(t, access.RoleConsultant)
 		aliceSecond := e.login(t, alice.username, alice.password)
 		path := api + "/user/" + strconv.FormatUint(alice.id, 10) + "/password/"
 
@@ -253,9 +254,9 @@ func TestUserPasswords(t *testing.T) {
 func TestUserDelete(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		manager := e.newAccount(t, models.RoleManager)
-		busy := e.newAccount(t, models.RoleConsultant)
-		idle := e.newAccount(t, models.RoleConsultant)
+		manager := e.newAccount(t, access.RoleManager)
+		busy := e.newAccount(t, access.RoleConsultant)
+		idle := e.newAccount(t, access.RoleConsultant)
 		binned := e.createPatient(t, busy.token, "name", "p", "add_time", "1", "state", "0")
 		e.call(t, "DELETE", api+"/patient/"+binned, form("token", manager.token))
 		wantError(t, e.call(t, "DELETE", api+"/user/"+strconv.FormatUint(busy.id, 10)+"/", form("token", manager.token)),
@@ -271,13 +272,13 @@ func TestUserDelete(t *testing.T) {
 func TestMe(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
-		consultant := e.newAccount(t, models.RoleConsultant)
+		consultant := e.newAccount(t, access.RoleConsultant)
 		wantJSON(t, e.call(t, "GET", api+"/me/", query("token", consultant.token)), fmt.Sprintf(`{"id": "%d", "username": %q,
 			"displayName": %q, "role": "consultant", "roleName": "客服",
 			"permissions": ["patient.create", "patient.edit", "patient.list"]}`, consultant.id, consultant.username, consultant.username))
 		resp := e.call(t, "GET", api+"/me", bearer(e.admin(t).token))
 		perms := field(t, resp, "permissions").([]any)
-		if len(perms) != len(models.Permissions()) {
+		if len(perms) != len(access.Permissions()) {
 			t.Errorf("the superadmin holds every permission: %s", resp.body)
 		}
 		wantError(t, e.call(t, "GET", api+"/me/"), 41001, "缺少token参数")

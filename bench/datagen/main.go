@@ -18,8 +18,13 @@ import (
 
 	"crm/auth"
 	"crm/config"
-	"crm/models"
+	"crm/models/access"
+	"crm/models/followup"
 	"crm/models/migrations"
+	"crm/models/patient"
+	"crm/models/staff"
+	"crm/models/store"
+	"crm/models/visit"
 )
 
 func main() {
@@ -42,7 +47,7 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
-	db, err := models.Open(ctx, cfg.Database, log)
+	db, err := store.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return err
 	}
@@ -73,7 +78,7 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 		}
 	}
 	began := time.Now()
-	rows := make([]models.Patient, 0, batch)
+	rows := make([]patient.Patient, 0, batch)
 	for i := 0; i < patients; i++ {
 		p := drawPatient(rng, times[i], authors, cities, ways)
 		if i%100 == 6 { // about 1% in the recycle bin
@@ -85,7 +90,7 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 			// then their visits and follow-ups.
 			visits, followups := activity(rng, rows, end)
 			err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-				if err := models.InsertPatients(tx, rows); err != nil {
+				if err := patient.InsertPatients(tx, rows); err != nil {
 					return err
 				}
 				for i := range visits { // PatientID held the row's index
@@ -109,7 +114,7 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 		}
 	}
 	// Count them, as a server does when it starts.
-	if err := models.SealCounts(ctx, db, time.Now().Unix()); err != nil {
+	if err := patient.SealCounts(ctx, db, time.Now().Unix()); err != nil {
 		return err
 	}
 	fmt.Printf("done: %d patients in %s\n", patients, time.Since(began).Round(time.Second))
@@ -124,10 +129,10 @@ func ensureConsultants(ctx context.Context, db *gorm.DB, n int) ([]uint64, error
 	var ids []uint64
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("kefu%02d", i)
-		u, err := models.CreateUser(ctx, db, models.NewUser{Username: name, DisplayName: fmt.Sprintf("客服%02d", i),
-			PasswordHash: hash, RoleKey: models.RoleConsultant})
-		if err == models.ErrUsernameTaken {
-			if u, err = models.FindUserForLogin(ctx, db, name); err != nil {
+		u, err := staff.CreateUser(ctx, db, staff.NewUser{Username: name, DisplayName: fmt.Sprintf("客服%02d", i),
+			PasswordHash: hash, RoleKey: access.RoleConsultant})
+		if err == staff.ErrUsernameTaken {
+			if u, err = staff.FindUserForLogin(ctx, db, name); err != nil {
 				return nil, err
 			}
 		} else if err != nil {
@@ -150,8 +155,8 @@ func registrationTime(rng *rand.Rand, start, end int64) int64 {
 
 // drawPatient draws one: 20% untreated, 30% booked, 35% arrived, 15% lost;
 // most have a channel, a doctor and a disease.
-func drawPatient(rng *rand.Rand, added int64, authors []uint64, cities, ways []string) models.Patient {
-	p := models.Patient{
+func drawPatient(rng *rand.Rand, added int64, authors []uint64, cities, ways []string) patient.Patient {
+	p := patient.Patient{
 		Name: chineseName(rng), Sex: int8(rng.IntN(2)), AddTime: added,
 		AuthorID: authors[rng.IntN(len(authors))], CreatedAt: time.Unix(added, 0), UpdatedAt: time.Unix(added, 0),
 	}
@@ -188,18 +193,18 @@ func drawPatient(rng *rand.Rand, added int64, authors []uint64, cities, ways []s
 	}
 	switch r := rng.IntN(100); {
 	case r < 20:
-		p.State = models.StateUntreated
+		p.State = patient.StateUntreated
 	case r < 50:
-		p.State = models.StateWaiting
+		p.State = patient.StateWaiting
 	case r < 85:
-		p.State = models.StateArrived
+		p.State = patient.StateArrived
 	default:
-		p.State = models.StateLost
+		p.State = patient.StateLost
 	}
-	if p.State != models.StateUntreated && (p.State != models.StateLost || rng.IntN(2) == 0) {
+	if p.State != patient.StateUntreated && (p.State != patient.StateLost || rng.IntN(2) == 0) {
 		order := added + rng.Int64N(7*86400)
 		p.OrderTime = &order
-		if p.State == models.StateArrived {
+		if p.State == patient.StateArrived {
 			reach := order + rng.Int64N(2*3600)
 			p.ReachTime = &reach
 		}
@@ -219,13 +224,13 @@ var followupWays = []string{"phone", "phone", "phone", "wechat", "wechat", "qq",
 // three, the last setting the next time of four in ten untreated or booked
 // patients, a few of them around now). Their PatientID is the row's index
 // until the rows have ids.
-func activity(rng *rand.Rand, rows []models.Patient, now int64) ([]models.Visit, []models.Followup) {
-	var visits []models.Visit
-	var followups []models.Followup
+func activity(rng *rand.Rand, rows []patient.Patient, now int64) ([]visit.Visit, []followup.Followup) {
+	var visits []visit.Visit
+	var followups []followup.Followup
 	for i := range rows {
 		p := &rows[i]
 		if p.ReachTime != nil {
-			first := models.Visit{PatientID: uint64(i), AuthorID: p.AuthorID, MediaFromID: p.MediaFromID, OrderTime: *p.OrderTime,
+			first := visit.Visit{PatientID: uint64(i), AuthorID: p.AuthorID, MediaFromID: p.MediaFromID, OrderTime: *p.OrderTime,
 				ReachTime: p.ReachTime, DoctorID: p.DoctorID, DiseaseID: p.DiseaseID, First: true,
 				Amount: rng.Int64N(500_000), Username: "datagen", CreatedAt: p.CreatedAt, UpdatedAt: p.CreatedAt}
 			visits = append(visits, first)
@@ -241,10 +246,10 @@ func activity(rng *rand.Rand, rows []models.Patient, now int64) ([]models.Visit,
 		var next *int64
 		for n := rng.IntN(4); n > 0; n-- {
 			at := p.AddTime + rng.Int64N(14*86400)
-			followups = append(followups, models.Followup{PatientID: uint64(i), Username: "datagen",
+			followups = append(followups, followup.Followup{PatientID: uint64(i), Username: "datagen",
 				Way: followupWays[rng.IntN(len(followupWays))], Content: "回访", Time: at, CreatedAt: time.Unix(at, 0)})
 		}
-		if (p.State == models.StateUntreated || p.State == models.StateWaiting) && rng.IntN(10) < 4 {
+		if (p.State == patient.StateUntreated || p.State == patient.StateWaiting) && rng.IntN(10) < 4 {
 			at := p.AddTime + rng.Int64N(30*86400)
 			if rng.IntN(20) == 0 {
 				at = now - 3*86400 + rng.Int64N(10*86400)

@@ -1,0 +1,69 @@
+package tests
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// modelImports is every import one models/ package may make of another:
+// arrows run from the domains that use to the domains used, never back.
+// A new arrow is a decision: add it here, or ask the question of the
+// package that owns the answer.
+var modelImports = map[string][]string{
+	"store":       {},
+	"calendar":    {},
+	"access":      {},
+	"oplog":       {"access", "store"},
+	"idempotency": {"store"},
+	"staff":       {"access", "oplog", "store"},
+	"dict":        {"access", "oplog", "store"},
+	"settings":    {"access", "oplog", "store"},
+	"notice":      {"access", "idempotency", "oplog", "staff", "store"},
+	"patient":     {"access", "dict", "idempotency", "oplog", "staff", "store"},
+	"followup":    {"access", "calendar", "idempotency", "oplog", "patient", "store"},
+	"visit":       {"access", "idempotency", "oplog", "patient", "store"},
+	"leadimport":  {"access", "oplog", "patient", "store"},
+	"export":      {"access", "dict", "oplog", "patient", "staff"},
+	"report":      {"access", "calendar", "dict", "followup", "patient", "staff", "store", "visit"},
+	"migrations":  {},
+}
+
+func TestModelImportEdges(t *testing.T) {
+	t.Parallel()
+	const prefix = "crm/models/"
+	dirs, err := os.ReadDir("../models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			if d.Name() != "doc.go" {
+				t.Errorf("models/%s: models/ holds packages, and its doc.go only", d.Name())
+			}
+			continue
+		}
+		name := d.Name()
+		allowed, known := modelImports[name]
+		if !known {
+			t.Errorf("models/%s is not in modelImports: say what it may import", name)
+			continue
+		}
+		pkg, err := build.ImportDir(filepath.Join("../models", name), 0)
+		if err != nil {
+			t.Fatalf("models/%s: %v", name, err)
+		}
+		for _, imp := range pkg.Imports {
+			if imp == "crm/models" {
+				t.Errorf("models/%s imports crm/models, which holds no code", name)
+			}
+			other, ok := strings.CutPrefix(imp, prefix)
+			if ok && !slices.Contains(allowed, other) {
+				t.Errorf("models/%s imports models/%s: not an allowed arrow (modelImports)", name, other)
+			}
+		}
+	}
+}
