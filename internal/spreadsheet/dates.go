@@ -2,8 +2,6 @@ package spreadsheet
 
 import (
 	"encoding/xml"
-	"errors"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -54,22 +52,10 @@ func (a *archive) dateStyles(name string) ([]bool, error) {
 	if a.find(name) == nil {
 		return nil, nil
 	}
-	x, err := a.open(name, maxPartBytes, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer x.Close()
 	custom := map[int]bool{}
 	var styles []bool
 	inXfs := false
-	for {
-		t, err := x.next()
-		if errors.Is(err, io.EOF) {
-			return styles, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := a.eachToken(name, func(t xml.Token) {
 		switch e := t.(type) {
 		case xml.StartElement:
 			switch e.Name.Local {
@@ -91,7 +77,11 @@ func (a *archive) dateStyles(name string) ([]bool, error) {
 				inXfs = false
 			}
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
+	return styles, nil
 }
 
 // serialDate turns a date serial into the local time it shows: a date,

@@ -264,22 +264,10 @@ func (a *archive) workbook() (book, error) {
 			b.styles = r.target
 		}
 	}
-	x, err := a.open(workbook, maxPartBytes, nil)
-	if err != nil {
-		return b, err
-	}
-	defer x.Close()
-	for {
-		t, err := x.next()
-		if errors.Is(err, io.EOF) {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
+	err = a.eachToken(workbook, func(t xml.Token) {
 		e, ok := t.(xml.StartElement)
 		if !ok {
-			continue
+			return
 		}
 		switch e.Name.Local {
 		case "workbookPr":
@@ -290,7 +278,8 @@ func (a *archive) workbook() (book, error) {
 				b.sheet = byID[attr(e, "id")]
 			}
 		}
-	}
+	})
+	return b, err
 }
 
 type relationship struct{ id, kind, target string }
@@ -301,23 +290,11 @@ func (a *archive) relationships(name, dir string) ([]relationship, error) {
 	if a.find(name) == nil {
 		return nil, nil
 	}
-	x, err := a.open(name, maxPartBytes, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer x.Close()
 	var out []relationship
-	for {
-		t, err := x.next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := a.eachToken(name, func(t xml.Token) {
 		e, ok := t.(xml.StartElement)
 		if !ok || e.Name.Local != "Relationship" || attr(e, "TargetMode") == "External" {
-			continue
+			return
 		}
 		target := attr(e, "Target")
 		if strings.HasPrefix(target, "/") {
@@ -326,6 +303,30 @@ func (a *archive) relationships(name, dir string) ([]relationship, error) {
 			target = path.Join(dir, target)
 		}
 		out = append(out, relationship{id: attr(e, "Id"), kind: attr(e, "Type"), target: target})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachToken passes each token of a small part (the workbook, its
+// relationships, its styles: at most maxPartBytes unzipped) to each.
+func (a *archive) eachToken(name string, each func(xml.Token)) error {
+	x, err := a.open(name, maxPartBytes, nil)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	for {
+		t, err := x.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		each(t)
 	}
 }
 
