@@ -3,6 +3,8 @@
 // serves it on a machine without Node.
 package web
 
+//go:generate go run ../internal/consolefacts/gen src/generated/facts.js
+
 import (
 	"embed"
 	"io/fs"

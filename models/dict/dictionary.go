@@ -75,6 +75,7 @@ func DictKinds() []DictKind { return []DictKind{DictDoctor, DictDisease, DictMed
 // dictSpec is what tells one dictionary from another.
 type dictSpec struct {
 	model         func() any // the table, named without a string
+	label         string     // what the clinic calls it
 	patientColumn string     // what patients refer to an entry by: its id, or (advisory ways) its name
 	nameRunes     int        // the longest name its column holds
 	columns       []string   // what an entry is read with
@@ -83,17 +84,18 @@ type dictSpec struct {
 }
 
 var dictSpecs = map[DictKind]dictSpec{
-	DictDoctor: {model: func() any { return &Doctor{} }, patientColumn: "doctor_id", nameRunes: 32,
+	DictDoctor: {model: func() any { return &Doctor{} }, label: "医生", patientColumn: "doctor_id", nameRunes: 32,
 		columns: []string{"id", "name", "sort_order", "enabled", "title", "introduction"}, doctorFields: true},
-	DictDisease: {model: func() any { return &Disease{} }, patientColumn: "disease_id", nameRunes: 64,
+	DictDisease: {model: func() any { return &Disease{} }, label: "病种科室", patientColumn: "disease_id", nameRunes: 64,
 		columns: []string{"id", "name", "sort_order", "enabled", "parent_id"}, tree: true},
-	DictMedia: {model: func() any { return &MediaChannel{} }, patientColumn: "media_from_id", nameRunes: 32,
+	DictMedia: {model: func() any { return &MediaChannel{} }, label: "来源渠道", patientColumn: "media_from_id", nameRunes: 32,
 		columns: []string{"id", "name", "sort_order", "enabled"}},
-	DictAdvisoryWay: {model: func() any { return &AdvisoryWay{} }, patientColumn: "advisory_way", nameRunes: 32,
+	DictAdvisoryWay: {model: func() any { return &AdvisoryWay{} }, label: "咨询方式", patientColumn: "advisory_way", nameRunes: 32,
 		columns: []string{"id", "name", "sort_order", "enabled"}},
 }
 
 func (k DictKind) model() any            { return dictSpecs[k].model() }
+func (k DictKind) Label() string         { return dictSpecs[k].label }
 func (k DictKind) PatientColumn() string { return dictSpecs[k].patientColumn }
 func (k DictKind) columns() []string     { return dictSpecs[k].columns }
 

@@ -36,6 +36,11 @@ func (Followup) TableName() string { return "patient_followups" }
 // FollowupWays are how a consultant reaches a patient.
 var FollowupWays = []string{"phone", "wechat", "qq", "sms", "visit", "other"}
 
+// FollowupWayLabel is a way as the clinic says it (the console shows it).
+func FollowupWayLabel(way string) string { return followupWayLabels[way] }
+
+var followupWayLabels = map[string]string{"phone": "电话", "wechat": "微信", "qq": "QQ", "sms": "短信", "visit": "到院", "other": "其他"}
+
 // ErrNextBeforeFollowup: the next follow-up cannot come before this one.
 var ErrNextBeforeFollowup = apierr.Invalid("next_time")
 

@@ -1,24 +1,17 @@
 // The names the console shows for the API's codes and times.
 import { session } from './session.js'
+import { STATES, FOLLOWUP_WAYS, PATIENT_FIELDS, PERMISSIONS, DICT_KINDS } from './generated/facts.js'
 
-export const STATES = [
-  { value: '0', label: '未处理', type: 'info' },
-  { value: '1', label: '已预约', type: 'warning' },
-  { value: '2', label: '已到诊', type: 'success' },
-  { value: '3', label: '流失', type: 'danger' },
-]
+// The server's enums, generated from its Go tables (generated/facts.js);
+// only how they look is the console's own.
+export { STATES, FOLLOWUP_WAYS, PATIENT_FIELDS, PERMISSIONS, DICT_KINDS }
 
-export const FOLLOWUP_WAYS = [
-  { value: 'phone', label: '电话' },
-  { value: 'wechat', label: '微信' },
-  { value: 'qq', label: 'QQ' },
-  { value: 'sms', label: '短信' },
-  { value: 'visit', label: '到院' },
-  { value: 'other', label: '其他' },
-]
+// Tag colours by state value.
+const STATE_TYPES = { 0: 'info', 1: 'warning', 2: 'success', 3: 'danger' }
 
 export function stateOf(value) {
-  return STATES.find((s) => s.value === String(value)) || { value, label: String(value ?? ''), type: 'info' }
+  const state = STATES.find((s) => s.value === String(value))
+  return state ? { ...state, type: STATE_TYPES[state.value] } : { value, label: String(value ?? ''), type: 'info' }
 }
 
 export function wayLabel(value) {
@@ -72,12 +65,13 @@ export function yuan(fen) {
   return (Number(fen || 0) / 100).toFixed(2)
 }
 
-export const FIELD_LABELS = {
-  name: '姓名', sex: '性别', age: '年龄', tel: '电话', wechat: '微信', qq: 'QQ', area: '地区',
-  addTime: '登记时间', orderTime: '预约时间', reachTime: '到诊时间', state: '状态', authorId: '登记人',
-  doctorId: '医生', diseaseId: '病种', mediaFromId: '来源渠道', advisoryWay: '咨询方式',
-  advisoryContent: '咨询内容', remarks: '备注', keyword: '关键词', landingPage: '页面URL',
-  nextFollowupTime: '下次回访', revenue: '消费金额',
+// FIELD_LABELS are the patient fields' names as the clinic says them, in
+// the contract's order.
+export const FIELD_LABELS = Object.fromEntries(PATIENT_FIELDS.map((f) => [f.name, f.label]))
+
+// maxLength is a text field's bound in characters (undefined: none).
+export function maxLength(name) {
+  return PATIENT_FIELDS.find((f) => f.name === name)?.maxLength
 }
 
 const TIME_FIELDS = new Set(['addTime', 'orderTime', 'reachTime', 'nextFollowupTime'])
