@@ -1,7 +1,10 @@
 // Who is signed in, what they may do, and the dictionaries and settings
 // every screen shows names from. Loaded once after login.
 import { reactive } from 'vue'
-import { get, post, del, hasToken, setToken } from './api.js'
+import { hasToken, setToken } from './api.js'
+import { signIn, signOut, me as fetchMe, listUsers } from './endpoints/staff.js'
+import { allDictionaries } from './endpoints/dict.js'
+import { clinicSettings } from './endpoints/settings.js'
 
 export const session = reactive({
   me: null,
@@ -17,14 +20,14 @@ export function can(permission) {
 }
 
 export async function login(username, password) {
-  const data = await post('/token', { username, password })
+  const data = await signIn(username, password)
   setToken(data.token)
   await load()
 }
 
 export async function logout() {
   try {
-    if (hasToken()) await del('/token')
+    if (hasToken()) await signOut()
   } finally {
     setToken('')
     session.me = null
@@ -32,7 +35,7 @@ export async function logout() {
 }
 
 export async function load() {
-  const [me, dict, settings] = await Promise.all([get('/me'), get('/dict'), get('/setting')])
+  const [me, dict, settings] = await Promise.all([fetchMe(), allDictionaries(), clinicSettings()])
   session.me = me
   session.dict = dict
   session.settings = settings.settings
@@ -43,14 +46,14 @@ export async function load() {
 }
 
 export async function loadStaff() {
-  const data = await get('/user', { per_page: 100 })
+  const data = await listUsers({ per_page: 100 })
   const staff = {}
   for (const user of data.user_data) staff[user.id] = user.displayName || user.username
   session.staff = staff
 }
 
 export async function reloadDict() {
-  session.dict = await get('/dict')
+  session.dict = await allDictionaries()
 }
 
 export function forget() {

@@ -1,1 +1,0 @@
-import{Yt as e}from"./index-DLJoh4lC.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,1 +1,0 @@
-import{_ as e,f as t,g as n,h as r}from"./index-DLJoh4lC.js";import{n as i,t as a}from"./feedback-COVFKGRZ.js";function o(t,i,o,s=`已保存`){return a(()=>i?n(`${t}/${i}`,o):e(t,o,{idempotencyKey:r()}),s)}async function s(e,n,r){return await i(r)?!!await a(()=>t(`${e}/${n}`),`已删除`):!1}export{o as n,s as t};
