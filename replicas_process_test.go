@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"crm/internal/testdb"
+	"crm/internal/testskip"
 )
 
 // serveChildVar makes the test binary a server: TestMain runs `crm serve`
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 		}()
 		os.Exit(run(ctx, []string{"serve"}, os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	testskip.Main(m, "crm")
 }
 
 // Two server processes on one MariaDB database and one Redis: a password

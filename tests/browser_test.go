@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"crm/internal/testskip"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -28,7 +29,7 @@ func browserOrSkip(t *testing.T) string {
 		if os.Getenv(requireBrowserVar) != "" {
 			t.Fatalf("%s is set but the browser cannot run: chromium %v, e2e/node_modules %v, node %v", requireBrowserVar, errBrowser, errModules, errNode)
 		}
-		t.Skip("needs Debian's chromium, node and `npm ci` in e2e/")
+		testskip.Skip(t, "browser tests, need Debian's chromium, node and `npm ci` in e2e/")
 	}
 	return chromium
 }

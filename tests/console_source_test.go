@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"context"
+	"crm/internal/testskip"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -26,7 +27,7 @@ func consoleToolsOrSkip(t *testing.T) string {
 		if os.Getenv(requireBrowserVar) != "" {
 			t.Fatalf("%s is set but the console cannot be built: web/node_modules %v, node %v", requireBrowserVar, errTools, errNode)
 		}
-		t.Skip("needs node and `npm ci` in web/")
+		testskip.Skip(t, "console build and unit tests, need node and `npm ci` in web/")
 	}
 	return bin
 }

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +29,7 @@ import (
 	"crm/config"
 	"crm/internal/testdb"
 	"crm/internal/testlog"
+	"crm/internal/testskip"
 	"crm/models/access"
 	"crm/models/migrations"
 	"crm/models/staff"
@@ -45,7 +45,7 @@ const (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	os.Exit(m.Run())
+	testskip.Main(m, "crm/tests")
 }
 
 // eachDB runs test once per database backend, each with a fresh database.

@@ -1,7 +1,9 @@
 package tests
 
 import (
+	"crm/internal/testskip"
 	"go/build"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,5 +67,44 @@ func TestModelImportEdges(t *testing.T) {
 				t.Errorf("models/%s imports models/%s: not an allowed arrow (modelImports)", name, other)
 			}
 		}
+	}
+}
+
+// The packages whose tests can skip are those testskip gathers: one that
+// skips without being in testskip.Packages (and calling testskip.Main)
+// would drop its skips from go test's last line.
+func TestSkippingPackagesAreGathered(t *testing.T) {
+	var found []string
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		pkg, err := build.ImportDir(path, build.ImportComment)
+		if err != nil {
+			return nil // no Go files here
+		}
+		skips := false
+		for _, imp := range append(pkg.TestImports, pkg.XTestImports...) {
+			skips = skips || imp == "crm/internal/testdb" || imp == "crm/internal/testskip"
+		}
+		if skips {
+			rel, _ := filepath.Rel("..", path)
+			found = append(found, strings.TrimSuffix("crm/"+filepath.ToSlash(rel), "/."))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(found)
+	want := slices.Sorted(slices.Values(testskip.Packages))
+	if !slices.Equal(found, want) {
+		t.Fatalf("packages whose tests skip: %v; testskip.Packages: %v", found, want)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"crm/internal/testskip"
+
 	mysqldriver "github.com/go-sql-driver/mysql"
 )
 
@@ -31,7 +33,7 @@ func SkipUnlessAvailable(t testing.TB, driver string) {
 	if os.Getenv(RequireMySQLVar) != "" {
 		t.Fatalf("%s is set but %s is not: the MySQL tests cannot run", RequireMySQLVar, MySQLDSNVar)
 	}
-	t.Skipf("%s not set", MySQLDSNVar)
+	testskip.Skip(t, "MariaDB/MySQL runs, set "+MySQLDSNVar)
 }
 
 // Redis for the tests of what replicas share: its address, and whether CI
@@ -50,7 +52,7 @@ func RedisAddr(t testing.TB) string {
 		if os.Getenv(RequireRedisVar) != "" {
 			t.Fatalf("%s is set but %s is not: the replica tests cannot run", RequireRedisVar, RedisAddrVar)
 		}
-		t.Skipf("%s not set", RedisAddrVar)
+		testskip.Skip(t, "tests of what replicas share, set "+RedisAddrVar)
 	}
 	return addr
 }

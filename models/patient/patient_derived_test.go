@@ -4,6 +4,7 @@ import (
 	"context"
 	"crm/config"
 	"crm/internal/testdb"
+	"crm/internal/testskip"
 	"crm/models/migrations"
 	"crm/models/store"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
+
+func TestMain(m *testing.M) { testskip.Main(m, "crm/models/patient") }
 
 // A seal moved a few patients at a time (many steps, ties of add_time
 // included) counts what one step, and a rebuild, count.

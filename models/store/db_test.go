@@ -11,7 +11,10 @@ import (
 
 	"crm/config"
 	"crm/internal/testdb"
+	"crm/internal/testskip"
 )
+
+func TestMain(m *testing.M) { testskip.Main(m, "crm/models/store") }
 
 func TestSlowQueriesAreLoggedWithoutValues(t *testing.T) {
 	for name, driver := range map[string]string{"sqlite": "sqlite", "mariadb": "mysql"} {
