@@ -195,51 +195,96 @@ func LockPatient(tx *gorm.DB, v access.Viewer, id uint64, binned bool) (Patient,
 func UpdatePatient(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, in Patient, set PatientFieldSet, authorID *uint64, now time.Time) (Patient, error) {
 	var p Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		seal, err := WriteSeal(tx)
-		if err != nil {
-			return err
-		}
-		before, err := LockPatient(tx, v, id, false)
-		if err != nil {
-			return err
-		}
-		if before.AuthorID != v.UserID && !v.Can(access.PermPatientEditAll) {
-			return apierr.ErrForbidden
-		}
-		p = before
-		p.apply(&in, set)
-		if err := AssignAuthor(tx, v, &p, authorID); err != nil {
-			return err
-		}
-		if err := ApplyStateRules(v, before, &p, now); err != nil {
-			return err
-		}
-		if err := CheckPatientReferences(tx, before, p); err != nil {
-			return err
-		}
-		changes := DiffPatients(before, p)
-		if len(changes) == 0 {
-			return nil
-		}
-		if err := tx.Omit("created_at").Save(&p).Error; err != nil {
-			return err
-		}
-		if err := SyncDerived(tx, seal, &before, &p); err != nil {
-			return err
-		}
-		if err := syncVisitAttribution(tx, before, p); err != nil {
-			return err
-		}
-		action, op := ActionUpdate, oplog.OpPatientUpdate
-		if p.State != before.State {
-			action, op = ActionState, oplog.OpPatientState
-		}
-		if err := RecordHistory(tx, v, p.ID, action, changes, now); err != nil {
-			return err
-		}
-		return oplog.RecordOp(tx, v, op, oplog.TargetPatient, p.ID, oplog.ChangesSummary(changes), now)
+		var err error
+		_, p, err = UpdatePatientIn(tx, v, id, in, set, authorID, now)
+		return err
 	})
 	return p, err
+}
+
+// UpdatePatientIn is UpdatePatient inside tx, for a domain whose rows
+// follow the edit in the same transaction (the appointment book); it
+// returns the patient before and after.
+func UpdatePatientIn(tx *gorm.DB, v access.Viewer, id uint64, in Patient, set PatientFieldSet, authorID *uint64, now time.Time) (before, p Patient, err error) {
+	seal, err := WriteSeal(tx)
+	if err != nil {
+		return before, p, err
+	}
+	before, err = LockPatient(tx, v, id, false)
+	if err != nil {
+		return before, p, err
+	}
+	if before.AuthorID != v.UserID && !v.Can(access.PermPatientEditAll) {
+		return before, p, apierr.ErrForbidden
+	}
+	p = before
+	p.apply(&in, set)
+	if err := AssignAuthor(tx, v, &p, authorID); err != nil {
+		return before, p, err
+	}
+	if err := ApplyStateRules(v, before, &p, now); err != nil {
+		return before, p, err
+	}
+	if err := CheckPatientReferences(tx, before, p); err != nil {
+		return before, p, err
+	}
+	changes := DiffPatients(before, p)
+	if len(changes) == 0 {
+		return before, p, nil
+	}
+	if err := tx.Omit("created_at").Save(&p).Error; err != nil {
+		return before, p, err
+	}
+	if err := SyncDerived(tx, seal, &before, &p); err != nil {
+		return before, p, err
+	}
+	if err := syncVisitAttribution(tx, before, p); err != nil {
+		return before, p, err
+	}
+	action, op := ActionUpdate, oplog.OpPatientUpdate
+	if p.State != before.State {
+		action, op = ActionState, oplog.OpPatientState
+	}
+	if err := RecordHistory(tx, v, p.ID, action, changes, now); err != nil {
+		return before, p, err
+	}
+	return before, p, oplog.RecordOp(tx, v, op, oplog.TargetPatient, p.ID, oplog.ChangesSummary(changes), now)
+}
+
+// FieldBit is the bit of the writable field with this column (0: none).
+func FieldBit(column string) PatientFieldSet {
+	for _, f := range patientFields {
+		if f.Column == column {
+			return f.Bit
+		}
+	}
+	return 0
+}
+
+// SaveFollowed writes a patient that follows a row of another domain (a
+// visit, an appointment) from before to after, inside tx with the patient
+// locked: the workflow's state rules, then the row, its derived counters
+// and its history under action. The operation log is the caller's, which
+// knows what happened.
+func SaveFollowed(tx *gorm.DB, v access.Viewer, before Patient, after *Patient, action string, now time.Time) ([]oplog.Change, error) {
+	seal, err := WriteSeal(tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ApplyStateRules(v, before, after, now); err != nil {
+		return nil, err
+	}
+	changes := DiffPatients(before, *after)
+	if len(changes) > 0 {
+		after.UpdatedAt = now
+		if err := tx.Omit("created_at").Save(after).Error; err != nil {
+			return nil, err
+		}
+		if err := SyncDerived(tx, seal, &before, after); err != nil {
+			return nil, err
+		}
+	}
+	return changes, RecordHistory(tx, v, after.ID, action, changes, now)
 }
 
 // DeletePatient moves a visible patient to the recycle bin.

@@ -19,9 +19,10 @@ const (
 	ActionState    = "state" // an edit that changed the state (and maybe more)
 	ActionDelete   = "delete"
 	ActionRestore  = "restore"
-	ActionReassign = "reassign" // moved to another author by a bulk reassignment
-	ActionFollowup = "followup" // a follow-up recorded (and the next time it set)
-	ActionVisit    = "visit"    // a visit booked or changed (and what it changed of the patient)
+	ActionReassign = "reassign"    // moved to another author by a bulk reassignment
+	ActionFollowup = "followup"    // a follow-up recorded (and the next time it set)
+	ActionVisit    = "visit"       // a visit booked or changed (and what it changed of the patient)
+	ActionBooking  = "appointment" // an appointment booked, moved, cancelled or marked (and what it changed)
 )
 
 type PatientHistoryEntry struct {

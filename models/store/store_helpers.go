@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -72,4 +73,22 @@ func SortOrderFor(table *gorm.DB, asked *int) (int, error) {
 		return 0, nil
 	}
 	return *last + SortOrderStep, nil
+}
+
+// RetryDeadlocks runs a whole transaction again when MySQL chose it as a
+// deadlock's victim (1213): the victim's work was rolled back, so a second
+// run is the same request, and the winner has usually finished by then.
+func RetryDeadlocks(run func() error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if err = run(); !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func isDeadlock(err error) bool {
+	var myErr *mysqldriver.MySQLError
+	return errors.As(err, &myErr) && myErr.Number == 1213
 }

@@ -205,10 +205,6 @@ const maxEarlyArrival = 24 * 60 * 60
 // it has none, revenue; then writes it with its derived rows, history and
 // log as an edit would.
 func followVisit(tx *gorm.DB, v access.Viewer, before, after patient.Patient, old, visit *Visit, now time.Time) (patient.Patient, error) {
-	seal, err := patient.WriteSeal(tx)
-	if err != nil {
-		return after, err
-	}
 	if visit.ReachTime != nil && (old == nil || old.ReachTime == nil) {
 		if after.ReachTime == nil || *visit.ReachTime < *after.ReachTime {
 			after.ReachTime = visit.ReachTime
@@ -225,25 +221,12 @@ func followVisit(tx *gorm.DB, v access.Viewer, before, after patient.Patient, ol
 	if old != nil {
 		after.Revenue -= old.Amount
 	}
-	if err := patient.ApplyStateRules(v, before, &after, now); err != nil {
+	if _, err := patient.SaveFollowed(tx, v, before, &after, patient.ActionVisit, now); err != nil {
 		return after, err
-	}
-	changes := patient.DiffPatients(before, after)
-	if len(changes) > 0 {
-		after.UpdatedAt = now
-		if err := tx.Omit("created_at").Save(&after).Error; err != nil {
-			return after, err
-		}
-		if err := patient.SyncDerived(tx, seal, &before, &after); err != nil {
-			return after, err
-		}
 	}
 	action := "created"
 	if old != nil {
 		action = "updated"
-	}
-	if err := patient.RecordHistory(tx, v, after.ID, patient.ActionVisit, changes, now); err != nil {
-		return after, err
 	}
 	summary := map[string]any{"visit": visit.ID, "visit_" + action: true, "amount": visit.Amount}
 	return after, oplog.RecordOp(tx, v, oplog.OpPatientVisit, oplog.TargetPatient, after.ID, summary, now)
