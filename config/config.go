@@ -27,6 +27,15 @@ type Config struct {
 	Redis    Redis    `mapstructure:"redis"`
 	Metrics  Metrics  `mapstructure:"metrics"`
 	Import   Import   `mapstructure:"import"`
+	Book     Book     `mapstructure:"appointments"`
+}
+
+// Book is the appointment book's job: an appointment still booked
+// NoShowAfter past its slot's end becomes no_show, checked every
+// NoShowEvery by every server process (the job is safe to run at once).
+type Book struct {
+	NoShowAfter time.Duration `mapstructure:"no_show_after"`
+	NoShowEvery time.Duration `mapstructure:"no_show_every"`
 }
 
 // Import bounds the lead-file imports (线索导入): each holds its file and
@@ -231,6 +240,7 @@ func Default() Config {
 		Audit:  Audit{RetentionDays: 365, PruneInterval: 24 * time.Hour, PruneBatch: 1000},
 		Clinic: Clinic{TimeZone: "Asia/Shanghai", Name: "诊所", DefaultPageSize: 30},
 		Import: Import{Concurrency: 2, MaxWait: 3 * time.Second, ParseTimeout: 5 * time.Second, Timeout: 25 * time.Second},
+		Book:   Book{NoShowAfter: 2 * time.Hour, NoShowEvery: time.Minute},
 	}
 }
 
@@ -371,6 +381,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.BodyBudgetBytes < c.HTTP.MaxBodyBytes || c.HTTP.BodyBudgetWait < 0 {
 		add("http.body_budget_bytes must be at least http.max_body_bytes, and http.body_budget_wait 0 or more")
+	}
+	if c.Book.NoShowAfter < 0 || c.Book.NoShowEvery < time.Second {
+		add("appointments.no_show_after must be 0 or more, appointments.no_show_every at least 1s")
 	}
 	if c.Import.Concurrency < 1 || c.Import.MaxWait < 0 || c.Import.ParseTimeout < 100*time.Millisecond {
 		add("import.concurrency must be at least 1, import.max_wait 0 or more, import.parse_timeout at least 100ms")

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"crm/middleware"
+	"crm/models/appointment"
 	"crm/models/patient"
 )
 
@@ -114,7 +115,9 @@ func (pc PatientController) Update(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := patient.UpdatePatient(c.Request.Context(), pc.DB, viewer, id, in.fields, in.set, in.authorID, pc.Now())
+	// The appointment book follows the edit (the 2017 frontend books by
+	// setting order_time and state 1).
+	p, err := appointment.EditPatient(c.Request.Context(), pc.DB, viewer, id, in.fields, in.set, in.authorID, pc.Clinic.Location(c), pc.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -148,6 +148,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 		LogRetentionDays: d.Config.Audit.RetentionDays, DefaultPageSize: d.Config.Clinic.DefaultPageSize}, d.Changes, d.Config.Auth.CacheTTL, d.Clock)
 	// The heavy reads go to a read replica when there are any.
 	reads := store.ReportReads(d.DB)
+	book := controllers.AppointmentController{DB: d.DB, Now: d.Clock, Clinic: clinic}
 	reports := controllers.ReportController{DB: reads, Now: d.Clock, Clinic: clinic}
 	export := controllers.ExportController{DB: reads, Now: d.Clock, Clinic: clinic, Log: d.Log}
 	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: patient.NewRegistrar(d.DB, d.Config.Database.RequestTimeout), Clinic: clinic}
@@ -246,6 +247,17 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.POST("/patient/:id/visits", can(access.PermPatientEdit), idempotent(visits.Replay), h(visits.Create))
 	user.GET("/patient/:id/visits", can(access.PermPatientList), h(visits.List))
 	user.PATCH("/visit/:id", can(access.PermPatientEdit), h(visits.Update))
+
+	// The appointment book: schedules are the managers'; booking, moving and
+	// ending an appointment are edits of its patient (the model checks
+	// patient.edit_all, and patient.confirm_arrival for an arrival).
+	user.GET("/schedule/:id", can(access.PermPatientList), h(book.Schedule))
+	user.PUT("/schedule/:id", can(access.PermScheduleManage), h(book.SaveSchedule))
+	user.GET("/slots", can(access.PermPatientList), h(book.Slots))
+	user.GET("/appointment", can(access.PermPatientList), h(book.List))
+	user.PATCH("/appointment/:id", can(access.PermPatientEdit), h(book.Update))
+	user.POST("/patient/:id/appointments", can(access.PermPatientEdit), idempotent(book.Replay), h(book.Book))
+	user.GET("/patient/:id/appointments", can(access.PermPatientList), h(book.OfPatient))
 
 	// Dictionaries: all of them for the frontend's cache, then each one's
 	// administration.

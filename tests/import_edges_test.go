@@ -29,6 +29,7 @@ var modelImports = map[string][]string{
 	"followup":    {"access", "calendar", "idempotency", "oplog", "patient", "store"},
 	"visit":       {"access", "idempotency", "oplog", "patient", "store"},
 	"leadimport":  {"access", "oplog", "patient", "store"},
+	"appointment": {"access", "idempotency", "oplog", "patient", "store"},
 	"export":      {"access", "dict", "oplog", "patient", "staff"},
 	"report":      {"access", "calendar", "dict", "followup", "patient", "staff", "store", "visit"},
 	"migrations":  {},

@@ -19,7 +19,7 @@ func TestPermissionList(t *testing.T) {
 		}
 		raw, _ := json.Marshal(map[string]any{"permission_data": want})
 		wantJSON(t, e.call(t, "GET", api+"/permission/", query("token", e.newAccount(t, access.RoleConsultant).token)), string(raw))
-		if len(want) != 23 || !strings.Contains(string(raw), `{"description":"彻底删除回收站中的患者","key":"patient.purge"}`) {
+		if len(want) != 24 || !strings.Contains(string(raw), `{"description":"彻底删除回收站中的患者","key":"patient.purge"}`) {
 			t.Errorf("permissions: %s", raw)
 		}
 	})
@@ -42,8 +42,8 @@ func TestRoleList(t *testing.T) {
 			got += fmt.Sprintf("%s/%s/%s/users=%s/perms=%d/menus=%s\n", r.ID, r.Key, r.Name, r.UserCount, len(r.Permissions), strings.Join(r.Menus, ","))
 		}
 		want := "1/consultant/客服/users=1/perms=3/menus=1,2,3\n" +
-			"2/manager/管理员/users=0/perms=19/menus=1,2,3,4,5,6,7,8,9,10,11,12,15,16\n" +
-			"3/superadmin/超级管理员/users=1/perms=23/menus=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n"
+			"2/manager/管理员/users=0/perms=20/menus=1,2,3,4,5,6,7,8,9,10,11,12,15,16\n" +
+			"3/superadmin/超级管理员/users=1/perms=24/menus=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n"
 		if got != want {
 			t.Errorf("roles:\n%s\nwant:\n%s", got, want)
 		}

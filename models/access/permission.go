@@ -37,6 +37,8 @@ const (
 
 	PermReportView    Permission = "report.view"
 	PermPatientExport Permission = "patient.export"
+
+	PermScheduleManage Permission = "schedule.manage"
 )
 
 type PermissionInfo struct {
@@ -71,6 +73,7 @@ func Permissions() []PermissionInfo {
 		{PermLogView, "查看行为日志"},
 		{PermReportView, "查看数据报表和排行"},
 		{PermPatientExport, "导出患者数据"},
+		{PermScheduleManage, "管理医生排班"},
 	}
 }
 

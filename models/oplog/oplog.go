@@ -65,6 +65,9 @@ const (
 	OpDictDelete      = "dict.delete"
 	OpDictReorder     = "dict.reorder"
 	OpLegacyImport    = "legacy.import"
+	OpScheduleSave    = "schedule.save"
+	OpAppointment     = "patient.appointment"
+	OpNoShows         = "appointment.no_show"
 )
 
 // Target types.
@@ -76,6 +79,7 @@ const (
 	TargetMenu    = "menu"
 	TargetNotice  = "notice"
 	TargetSetting = "setting"
+	TargetDoctor  = "doctor"
 )
 
 // Bounds of a summary: no whole request bodies in the log, and never a

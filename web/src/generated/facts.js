@@ -66,6 +66,7 @@ export const PERMISSIONS = [
   {"key":"log.view","description":"查看行为日志"},
   {"key":"report.view","description":"查看数据报表和排行"},
   {"key":"patient.export","description":"导出患者数据"},
+  {"key":"schedule.manage","description":"管理医生排班"},
 ]
 
 export const DICT_KINDS = [

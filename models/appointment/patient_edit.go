@@ -1,0 +1,130 @@
+package appointment
+
+import (
+	"context"
+	"crm/models/access"
+	"crm/models/oplog"
+	"crm/models/patient"
+	"crm/models/store"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// EditPatient is the edit of a patient (PATCH /patient/{id}) with the
+// appointment book following it in the same transaction, so that the
+// 2017 frontend, which books by setting order_time and state 1, keeps
+// working: a booking edit books the patient's open appointment, or moves
+// it; marking the patient arrived marks today's appointment arrived;
+// marking it lost cancels the appointments still to come. A booking edit
+// of a patient who has arrived is a return visit (复诊): the appointment
+// is booked and the patient stays arrived.
+func EditPatient(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, in patient.Patient, set patient.PatientFieldSet,
+	authorID *uint64, loc *time.Location, now time.Time) (patient.Patient, error) {
+	var p patient.Patient
+	err := store.RetryDeadlocks(func() error {
+		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			current, err := patient.LockPatient(tx, v, id, false)
+			if err != nil {
+				return err
+			}
+			state, orderTime := patient.FieldBit("state"), patient.FieldBit("order_time")
+			returnVisit := current.State == patient.StateArrived && set&state != 0 && in.State == patient.StateWaiting &&
+				set&orderTime != 0 && in.OrderTime != nil
+			if returnVisit {
+				set &^= state
+			}
+			before, after, err := patient.UpdatePatientIn(tx, v, id, in, set, authorID, now)
+			if err != nil {
+				return err
+			}
+			p = after
+			booking := (after.State == patient.StateWaiting || returnVisit) && after.OrderTime != nil &&
+				(!sameTime(before.OrderTime, after.OrderTime) || before.State != after.State || returnVisit ||
+					!sameID(before.DoctorID, after.DoctorID))
+			switch {
+			case booking:
+				return bookFromEdit(tx, v, after, loc, now)
+			case after.State == patient.StateArrived && before.State != patient.StateArrived:
+				return endOpen(tx, v, after.ID, StatusArrived, dayOf(now, loc), now)
+			case after.State == patient.StateLost && before.State != patient.StateLost:
+				return endOpen(tx, v, after.ID, StatusCancelled, [2]int64{now.Unix(), 1<<62 - 1}, now)
+			}
+			return nil
+		})
+	})
+	return p, err
+}
+
+func sameTime(a, b *int64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+// bookFromEdit makes the patient's open appointment the one its edit
+// says: moved to its order time and doctor, or booked when it has none.
+func bookFromEdit(tx *gorm.DB, v access.Viewer, p patient.Patient, loc *time.Location, now time.Time) error {
+	var open Appointment
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "patient_id", Value: p.ID}).
+		Where(clause.Eq{Column: "status", Value: StatusBooked}).Order("start_time").Limit(1).Take(&open).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		userID := v.UserID
+		a := Appointment{PatientID: p.ID, DoctorID: p.DoctorID, StartTime: *p.OrderTime, Status: StatusBooked,
+			BookedBy: &userID, BookedByName: v.Username, CreatedAt: now, UpdatedAt: now}
+		if err := place(tx, &a, loc); err != nil {
+			return err
+		}
+		if a.ID == 0 {
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
+		}
+		return oplog.RecordOp(tx, v, oplog.OpAppointment, oplog.TargetPatient, p.ID, map[string]any{"appointment": a.ID, "booked": a.StartTime}, now)
+	}
+	if err != nil {
+		return err
+	}
+	if open.StartTime == *p.OrderTime && sameID(open.DoctorID, p.DoctorID) {
+		return nil
+	}
+	a := open
+	from := open.StartTime
+	a.StartTime, a.DoctorID, a.PreviousStart = *p.OrderTime, p.DoctorID, &from
+	if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Update("seat", nil).Error; err != nil {
+		return err
+	}
+	if err := place(tx, &a, loc); err != nil {
+		return err
+	}
+	if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Updates(map[string]any{
+		"doctor_id": a.DoctorID, "start_time": a.StartTime, "end_time": a.EndTime, "seat": a.Seat,
+		"previous_start": a.PreviousStart, "updated_at": now}).Error; err != nil {
+		return err
+	}
+	return oplog.RecordOp(tx, v, oplog.OpAppointment, oplog.TargetPatient, p.ID,
+		map[string]any{"appointment": a.ID, "moved_from": from, "moved_to": a.StartTime}, now)
+}
+
+// endOpen ends the patient's booked appointments starting within span
+// with status (arrived: today's; cancelled: those to come).
+func endOpen(tx *gorm.DB, v access.Viewer, patientID uint64, status string, span [2]int64, now time.Time) error {
+	update := map[string]any{"status": status, "updated_at": now}
+	if status == StatusCancelled {
+		update["seat"] = nil
+	}
+	res := tx.Model(&Appointment{}).Where(clause.Eq{Column: "patient_id", Value: patientID}).
+		Where(clause.Eq{Column: "status", Value: StatusBooked}).Where("start_time BETWEEN ? AND ?", span[0], span[1]).
+		Updates(update)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
+	}
+	return oplog.RecordOp(tx, v, oplog.OpAppointment, oplog.TargetPatient, patientID,
+		map[string]any{"status": status, "appointments": res.RowsAffected}, now)
+}
+
+// dayOf is the clinic's day around now, as unix seconds from its first to
+// its last.
+func dayOf(now time.Time, loc *time.Location) [2]int64 {
+	y, m, d := now.In(loc).Date()
+	start := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	return [2]int64{start.Unix(), start.AddDate(0, 0, 1).Unix() - 1}
+}
