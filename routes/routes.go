@@ -24,6 +24,7 @@ import (
 	"crm/internal/memo"
 	"crm/middleware"
 	"crm/models/access"
+	"crm/models/appointment"
 	"crm/models/dict"
 	"crm/models/patient"
 	"crm/models/settings"
@@ -151,7 +152,12 @@ func Engine(d Deps) (*gin.Engine, error) {
 	book := controllers.AppointmentController{DB: d.DB, Now: d.Clock, Clinic: clinic}
 	reports := controllers.ReportController{DB: reads, Now: d.Clock, Clinic: clinic}
 	export := controllers.ExportController{DB: reads, Now: d.Clock, Clinic: clinic, Log: d.Log}
-	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: patient.NewRegistrar(d.DB, d.Config.Database.RequestTimeout), Clinic: clinic}
+	registrar := patient.NewRegistrar(d.DB, d.Config.Database.RequestTimeout)
+	// A registration as booked writes its appointment with it.
+	registrar.Booked = func(ctx context.Context, tx *gorm.DB, v access.Viewer, p patient.Patient, now time.Time) error {
+		return appointment.BookRegistered(tx, v, p, clinic.SettingsIn(ctx).Location(), now)
+	}
+	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: registrar, Clinic: clinic}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Clinic: clinic}
 	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}

@@ -345,3 +345,27 @@ func TestNoShowsAreMarkedOnce(t *testing.T) {
 		}
 	})
 }
+
+// Registering a patient as booked books its appointment with it; into a
+// full slot, the registration is refused and nothing is stored.
+func TestRegistrationAsBookedBooks(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		manager := e.newAccount(t, "manager")
+		wantAnswer(t, saveSchedule(t, e, manager.token, "1", "1 09:00-10:00 30 1", ""))
+		register := func(tel string) response {
+			return e.call(t, "POST", api+"/patient/", form("token", manager.token, "name", "王五", "tel", tel, "add_time", "1700000000",
+				"state", "1", "order_time", strconv.FormatInt(monday(9, 0), 10), "doctor_id", "1"))
+		}
+		id := field(t, register("13700000001"), "newPatient").(map[string]any)["id"].(string)
+		got := field(t, e.call(t, "GET", api+"/patient/"+id+"/appointments", query("token", manager.token)), "appointment_data").([]any)
+		if len(got) != 1 || got[0].(map[string]any)["startTime"] != strconv.FormatInt(monday(9, 0), 10) {
+			t.Fatalf("appointments of the booked registration: %v", got)
+		}
+		before := e.patientCount(t)
+		wantError(t, register("13700000002"), 46002, "该时段已约满，请选择其他时间")
+		if after := e.patientCount(t); after != before {
+			t.Errorf("a refused registration stored a patient: %d → %d", before, after)
+		}
+	})
+}

@@ -128,3 +128,19 @@ func dayOf(now time.Time, loc *time.Location) [2]int64 {
 	start := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	return [2]int64{start.Unix(), start.AddDate(0, 0, 1).Unix() - 1}
 }
+
+// BookRegistered writes the appointment of a patient registered as booked
+// (state 1 with an order time), in the registration's transaction: a full
+// slot refuses the registration (46002) and nothing of it is stored.
+func BookRegistered(tx *gorm.DB, v access.Viewer, p patient.Patient, loc *time.Location, now time.Time) error {
+	userID := v.UserID
+	a := Appointment{PatientID: p.ID, DoctorID: p.DoctorID, StartTime: *p.OrderTime, Status: StatusBooked,
+		BookedBy: &userID, BookedByName: v.Username, CreatedAt: now, UpdatedAt: now}
+	if err := place(tx, &a, loc); err != nil {
+		return err
+	}
+	if a.ID == 0 {
+		return tx.Create(&a).Error
+	}
+	return nil
+}

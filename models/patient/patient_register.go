@@ -26,6 +26,10 @@ import (
 type Registrar struct {
 	db      *gorm.DB
 	timeout time.Duration
+	// Booked, when set, is called in the batch's transaction for each
+	// registration that is a booking (state 1 with an order time): the
+	// appointment book's row is written with the patient, or neither.
+	Booked func(ctx context.Context, tx *gorm.DB, v access.Viewer, p Patient, now time.Time) error
 
 	mu      sync.Mutex
 	queue   []*registration
@@ -105,7 +109,7 @@ func (r *Registrar) write(ctx context.Context) {
 			continue
 		}
 		batchCtx, cancel := context.WithTimeout(ctx, r.timeout)
-		writeRegistrations(batchCtx, r.db, batch)
+		writeRegistrations(batchCtx, r.db, batch, r.Booked)
 		cancel()
 	}
 }
@@ -125,11 +129,11 @@ func abandoned(reg *registration) bool {
 // fails for a reason other than the database being unreachable, each
 // registration is written again on its own, so that one bad row cannot
 // fail the others.
-func writeRegistrations(ctx context.Context, db *gorm.DB, batch []*registration) {
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeRegistrationBatch(tx, batch) })
+func writeRegistrations(ctx context.Context, db *gorm.DB, batch []*registration, booked bookedFunc) {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeRegistrationBatch(tx, batch, booked) })
 	if err != nil && len(batch) > 1 && !store.IsUnavailable(err) {
 		for _, reg := range batch {
-			writeRegistrations(ctx, db, []*registration{reg})
+			writeRegistrations(ctx, db, []*registration{reg}, booked)
 		}
 		return
 	}
@@ -143,7 +147,9 @@ func writeRegistrations(ctx context.Context, db *gorm.DB, batch []*registration)
 
 // writeRegistrationBatch checks every registration (a refused one gets its
 // answer and is left out), then writes the rest, a statement per table.
-func writeRegistrationBatch(tx *gorm.DB, batch []*registration) error {
+type bookedFunc = func(ctx context.Context, tx *gorm.DB, v access.Viewer, p Patient, now time.Time) error
+
+func writeRegistrationBatch(tx *gorm.DB, batch []*registration, booked bookedFunc) error {
 	seal, err := WriteSeal(tx)
 	if err != nil {
 		return err
@@ -198,6 +204,15 @@ func writeRegistrationBatch(tx *gorm.DB, batch []*registration) error {
 	}
 	if err := store.CreateInBatches(tx, ops, ImportInsertRows); err != nil {
 		return err
+	}
+	if booked != nil {
+		for _, reg := range accepted {
+			if reg.patient.State == StateWaiting && reg.patient.OrderTime != nil {
+				if err := booked(reg.ctx, tx, reg.v, reg.patient, reg.now); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return syncDerivedBatch(tx, seal, patients)
 }
