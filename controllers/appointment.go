@@ -244,9 +244,14 @@ func (ac AppointmentController) Update(c *gin.Context) (any, error) {
 	return appointmentWithPatientJSON{Appointment: presentAppointment(a), Patient: presentPatient(p, viewer)}, nil
 }
 
+type calendarEntryJSON struct {
+	appointmentJSON
+	PatientName string `json:"patientName"`
+}
+
 type appointmentListJSON struct {
-	AppointmentData []appointmentJSON `json:"appointment_data"`
-	Count           int               `json:"count"`
+	AppointmentData []calendarEntryJSON `json:"appointment_data"`
+	Count           int                 `json:"count"`
 }
 
 // maxCalendarSpan: the calendar shows a day or a week; a month at most.
@@ -272,9 +277,9 @@ func (ac AppointmentController) List(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]appointmentJSON, len(rows))
+	out := make([]calendarEntryJSON, len(rows))
 	for i, a := range rows {
-		out[i] = presentAppointment(a)
+		out[i] = calendarEntryJSON{presentAppointment(a.Appointment), a.PatientName}
 	}
 	return appointmentListJSON{AppointmentData: out, Count: len(out)}, nil
 }

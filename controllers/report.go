@@ -146,11 +146,26 @@ type windowJSON struct {
 }
 
 type dashboardJSON struct {
-	TimeZone string     `json:"timezone"`
-	Now      string     `json:"now"`
-	Today    windowJSON `json:"today"`
-	Week     windowJSON `json:"week"`
-	Month    windowJSON `json:"month"`
+	TimeZone string       `json:"timezone"`
+	Now      string       `json:"now"`
+	Today    windowJSON   `json:"today"`
+	Week     windowJSON   `json:"week"`
+	Month    windowJSON   `json:"month"`
+	Book     outcomesJSON `json:"book"`
+}
+
+// outcomesJSON is what became of a set of appointments.
+type outcomesJSON struct {
+	Booked      int64   `json:"booked"`
+	Arrived     int64   `json:"arrived"`
+	NoShow      int64   `json:"noShow"`
+	Open        int64   `json:"open"`
+	Cancelled   int64   `json:"cancelled"`
+	ArrivalRate float64 `json:"arrivalRate"`
+}
+
+func presentOutcomes(o report.Outcomes) outcomesJSON {
+	return outcomesJSON{o.Booked, o.Arrived, o.NoShow, o.Open, o.Cancelled, o.ArrivalRate()}
 }
 
 type dashboardEnvelope struct {
@@ -176,7 +191,7 @@ func (rc ReportController) Dashboard(c *gin.Context) (any, error) {
 		return windowJSON{figures(w.Current, w.Figures), figures(w.Previous, w.PrevFigure)}
 	}
 	return dashboardEnvelope{Dashboard: dashboardJSON{TimeZone: now.Location().String(), Now: strconv.FormatInt(now.Unix(), 10),
-		Today: window(d.Today), Week: window(d.Week), Month: window(d.Month)}}, nil
+		Today: window(d.Today), Week: window(d.Week), Month: window(d.Month), Book: presentOutcomes(d.Book)}}, nil
 }
 
 type rankEntryJSON struct {
@@ -264,4 +279,56 @@ func (b *binder) requiredDate(loc *time.Location, names ...string) time.Time {
 	}
 	b.invalid(name)
 	return time.Time{}
+}
+
+type appointmentGroupJSON struct {
+	groupLabelJSON
+	outcomesJSON
+}
+
+type appointmentReportJSON struct {
+	From     string                 `json:"from"`
+	To       string                 `json:"to"`
+	TimeZone string                 `json:"timezone"`
+	By       string                 `json:"by"`
+	Total    outcomesJSON           `json:"total"`
+	Groups   []appointmentGroupJSON `json:"groups"`
+}
+
+type appointmentReportEnvelope struct {
+	Appointments appointmentReportJSON `json:"appointments"`
+}
+
+// Appointments is GET /report/appointments: the appointments starting
+// from, to (dates, inclusive) by doctor (default), media or author —
+// booked, arrived, no-show, still open, cancelled, and the arrival rate.
+func (rc ReportController) Appointments(c *gin.Context) (any, error) {
+	viewer, err := middleware.CurrentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	b := newBinder(c)
+	loc := rc.Clinic.Location(c)
+	from, to := dateRange(b, loc)
+	by, ok := b.optionalChoice([]string{"doctor", "media", "author"}, "by")
+	if b.err != nil {
+		return nil, b.err
+	}
+	if !ok {
+		by = "doctor"
+	}
+	period, err := calendar.DateSpan(from, to)
+	if err != nil {
+		return nil, err
+	}
+	total, groups, err := report.AppointmentOutcomes(c.Request.Context(), rc.DB, viewer, period, by)
+	if err != nil {
+		return nil, err
+	}
+	out := appointmentReportJSON{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: loc.String(), By: by,
+		Total: presentOutcomes(total), Groups: make([]appointmentGroupJSON, len(groups))}
+	for i, g := range groups {
+		out.Groups[i] = appointmentGroupJSON{groupLabelJSON{ID: g.Label.ID, Name: g.Label.Name}, presentOutcomes(g.Outcomes)}
+	}
+	return appointmentReportEnvelope{Appointments: out}, nil
 }

@@ -27,7 +27,9 @@ func NewClinic(db *gorm.DB, defaults settings.ClinicSettings, changes *memo.Gene
 
 // Settings are the current settings; should they not load, the defaults
 // (the request's own queries will report the database's trouble).
-func (cl *Clinic) Settings(c *gin.Context) settings.ClinicSettings { return cl.SettingsIn(c.Request.Context()) }
+func (cl *Clinic) Settings(c *gin.Context) settings.ClinicSettings {
+	return cl.SettingsIn(c.Request.Context())
+}
 
 // SettingsIn is Settings for work that has a context but no request.
 func (cl *Clinic) SettingsIn(ctx context.Context) settings.ClinicSettings {

@@ -282,6 +282,36 @@ test('patients: register with a duplicate hint, edit, search, sort, book, arrive
   await page.context().close();
 });
 
+test('appointments: a schedule, a booking into a free slot, cancelled; today\'s book on the dashboard', async () => {
+  // 王芳 works every hour of today (the clinic's day), one patient an hour.
+  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(
+    new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', weekday: 'short' }).format(new Date())) + 1;
+  must(await call('PUT', '/schedule/3', { token: admin, body: { weekly: `${weekday} 00:00-24:00 60 1` } }), 'schedule');
+  const page = await newPage('appointments');
+  await login(page, 'admin', adminPassword);
+  await go(page, 'appointments');
+  await choose(page, page.locator('.toolbar .el-select').first(), '王芳');
+  const free = page.locator('.slot:not(.is-disabled)').first();
+  await free.waitFor();
+  const slotText = (await free.textContent()).trim();
+  await free.click();
+  const form = dialog(page, '预约');
+  await form.locator('.el-select input').fill('陈静');
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '陈静' }).first().click();
+  await form.getByRole('button', { name: '确定' }).click();
+  await toast(page, '已预约');
+  await row(page, '陈静').first().waitFor();
+  // The slot is full now: its button says 1/1 and takes no more.
+  await page.locator('.slot.is-disabled', { hasText: slotText.split(' ')[0] + ' · 1/1' }).waitFor();
+  await snap(page, 'appointments');
+  await row(page, '陈静').getByRole('button', { name: '取消' }).click();
+  await toast(page, '已取消');
+  await row(page, '陈静').locator('.el-tag', { hasText: '已取消' }).waitFor();
+  await go(page, 'dashboard');
+  await page.locator('.book', { hasText: '今日预约' }).waitFor();
+  await page.context().close();
+});
+
 test('recycle bin: delete, restore, purge', async () => {
   const page = await newPage('recycle');
   await login(page, 'admin', adminPassword);

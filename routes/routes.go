@@ -300,6 +300,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.GET("/report/revenue", can(access.PermReportView), h(reports.Revenue))
 	user.GET("/report/funnel", can(access.PermReportView), h(reports.Funnel))
 	user.GET("/report/followups", can(access.PermReportView), h(reports.Followups))
+	user.GET("/report/appointments", can(access.PermReportView), h(reports.Appointments))
 
 	// Notices (通知管理) and the clinic's settings (参数设置). A settings
 	// change retires the cached settings as access changes do.

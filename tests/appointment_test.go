@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,7 +146,8 @@ func TestBookAppointment(t *testing.T) {
 		// The calendar: the doctor's day, scoped to the patients one may see.
 		day := query("token", w.alice.token, "doctor_id", "1", "from", strconv.FormatInt(monday(0, 0), 10), "to", strconv.FormatInt(monday(23, 59), 10))
 		wantJSON(t, e.call(t, "GET", api+"/appointment", day),
-			`{"appointment_data": [`+appointmentJSON("1", w.patient, `"1"`, monday(9, 0), monday(9, 30), "booked", "null", w.alice, now, now)+`], "count": 1}`)
+			`{"appointment_data": [`+strings.Replace(appointmentJSON("1", w.patient, `"1"`, monday(9, 0), monday(9, 30), "booked", "null", w.alice, now, now),
+				`"doctorId"`, `"patientName": "张三", "doctorId"`, 1)+`], "count": 1}`)
 		wantJSON(t, e.call(t, "GET", api+"/appointment", query("token", w.bob.token, "from", strconv.FormatInt(monday(0, 0), 10), "to", strconv.FormatInt(monday(23, 59), 10))),
 			`{"appointment_data": [], "count": 0}`)
 		wantError(t, e.call(t, "GET", api+"/appointment", query("token", w.alice.token, "from", "100", "to", "99")), 40035, "参数不合法: to")
@@ -367,5 +369,46 @@ func TestRegistrationAsBookedBooks(t *testing.T) {
 		if after := e.patientCount(t); after != before {
 			t.Errorf("a refused registration stored a patient: %d → %d", before, after)
 		}
+	})
+}
+
+// The appointment report: what became of the period's appointments, by
+// doctor, channel or consultant, with the arrival rate.
+func TestAppointmentReport(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorkflow(t, e)
+		other := e.createPatient(t, w.bob.token, "name", "李四", "tel", "13600000000", "add_time", "1700000000", "state", "0", "media_from_id", "2")
+		book := func(token, patient, doctor string, hh int) string {
+			resp := e.call(t, "POST", api+"/patient/"+patient+"/appointments", form("token", token, "start_time", strconv.FormatInt(monday(hh, 0), 10), "doctor_id", doctor))
+			return field(t, resp, "appointment").(map[string]any)["id"].(string)
+		}
+		a := book(w.alice.token, w.patient, "1", 9)
+		book(w.alice.token, w.patient, "1", 10)
+		c := book(w.bob.token, other, "2", 11)
+		d := book(w.bob.token, other, "", 12)
+		wantAnswer(t, e.call(t, "PATCH", api+"/appointment/"+a, form("token", w.manager.token, "status", "arrived")))
+		wantAnswer(t, e.call(t, "PATCH", api+"/appointment/"+c, form("token", w.bob.token, "status", "no_show")))
+		wantAnswer(t, e.call(t, "PATCH", api+"/appointment/"+d, form("token", w.bob.token, "status", "cancelled")))
+		week := func(token, by string) response {
+			return e.call(t, "GET", api+"/report/appointments", query("token", token, "from", "2030-01-07", "to", "2030-01-13", "by", by))
+		}
+		head := `"from": "2030-01-07", "to": "2030-01-13", "timezone": "Asia/Shanghai"`
+		wantJSON(t, week(w.manager.token, "doctor"), `{"appointments": {`+head+`, "by": "doctor",
+			"total": {"booked": 3, "arrived": 1, "noShow": 1, "open": 1, "cancelled": 1, "arrivalRate": 0.3333},
+			"groups": [
+				{"id": "1", "name": "张明", "booked": 2, "arrived": 1, "noShow": 0, "open": 1, "cancelled": 0, "arrivalRate": 0.5},
+				{"id": "2", "name": "李华", "booked": 1, "arrived": 0, "noShow": 1, "open": 0, "cancelled": 0, "arrivalRate": 0},
+				{"id": null, "name": "未指定", "booked": 0, "arrived": 0, "noShow": 0, "open": 0, "cancelled": 1, "arrivalRate": 0}]}}`)
+		byAuthor := field(t, week(w.manager.token, "author"), "appointments").(map[string]any)["groups"].([]any)
+		if len(byAuthor) != 2 || byAuthor[0].(map[string]any)["name"] != w.alice.username {
+			t.Errorf("by author: %v", byAuthor)
+		}
+		// An empty week; a consultant may not read reports; an unknown grouping.
+		wantJSON(t, e.call(t, "GET", api+"/report/appointments", query("token", w.manager.token, "from", "2030-01-14", "to", "2030-01-20", "by", "media")),
+			`{"appointments": {"from": "2030-01-14", "to": "2030-01-20", "timezone": "Asia/Shanghai", "by": "media",
+			"total": {"booked": 0, "arrived": 0, "noShow": 0, "open": 0, "cancelled": 0, "arrivalRate": 0}, "groups": []}}`)
+		wantError(t, week(w.manager.token, "disease"), 40035, "参数不合法: by")
+		wantError(t, week(w.alice.token, "doctor"), 48001, "用户没有权限")
 	})
 }

@@ -31,7 +31,7 @@ var modelImports = map[string][]string{
 	"leadimport":  {"access", "oplog", "patient", "store"},
 	"appointment": {"access", "idempotency", "oplog", "patient", "store"},
 	"export":      {"access", "dict", "oplog", "patient", "staff"},
-	"report":      {"access", "calendar", "dict", "followup", "patient", "staff", "store", "visit"},
+	"report":      {"access", "appointment", "calendar", "dict", "followup", "patient", "staff", "store", "visit"},
 	"migrations":  {},
 }
 

@@ -318,7 +318,8 @@ func TestDashboard(t *testing.T) {
 		want := fmt.Sprintf(`{"dashboard": {"timezone": "Asia/Shanghai", "now": "%d",
 			"today": {%s, "previous": {%s}},
 			"week": {%s, "previous": {%s}},
-			"month": {%s, "previous": {%s}}}}`, e.clock.Now().Unix(),
+			"month": {%s, "previous": {%s}},
+			"book": {"booked": 1, "arrived": 0, "noShow": 0, "open": 1, "cancelled": 0, "arrivalRate": 0}}}`, e.clock.Now().Unix(),
 			window("2026-11-24", day(11, 24), day(11, 25), 2, 2, 1, 1, 0.5), window("2026-11-23", day(11, 23), day(11, 24), 1, 0, 0, 0, 0),
 			window("2026-W48", day(11, 23), day(11, 30), 3, 2, 1, 1, 0.5), window("2026-W47", day(11, 16), day(11, 23), 1, 1, 1, 0, 1),
 			window("2026-11", day(11, 1), day(12, 1), 5, 3, 2, 1, 0.6667), window("2026-10", day(10, 1), day(11, 1), 1, 0, 0, 1, 0))

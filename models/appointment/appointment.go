@@ -343,20 +343,28 @@ type Filter struct {
 // MaxListed bounds one calendar answer: a week of a busy clinic.
 const MaxListed = 5000
 
+// Entry is a calendar row: an appointment and its patient's name.
+type Entry struct {
+	Appointment
+	PatientName string
+}
+
 // List is the calendar: the appointments of patients the viewer may see,
-// by start time.
-func List(ctx context.Context, db *gorm.DB, v access.Viewer, f Filter) ([]Appointment, error) {
+// by start time, with their names.
+func List(ctx context.Context, db *gorm.DB, v access.Viewer, f Filter) ([]Entry, error) {
 	visible := access.Scoped(db.Model(&patient.Patient{}).Select("id"), v)
-	q := db.WithContext(ctx).Where("patient_id IN (?)", visible).
-		Where("start_time BETWEEN ? AND ?", f.From, f.To)
+	q := db.WithContext(ctx).Model(&Appointment{}).Select("appointments.*, patients.name AS patient_name").
+		Joins("JOIN patients ON patients.id = appointments.patient_id").
+		Where("appointments.patient_id IN (?)", visible).
+		Where("appointments.start_time BETWEEN ? AND ?", f.From, f.To)
 	if f.DoctorID != nil {
-		q = q.Where(clause.Eq{Column: "doctor_id", Value: *f.DoctorID})
+		q = q.Where(clause.Eq{Column: "appointments.doctor_id", Value: *f.DoctorID})
 	}
 	if f.Status != "" {
-		q = q.Where(clause.Eq{Column: "status", Value: f.Status})
+		q = q.Where(clause.Eq{Column: "appointments.status", Value: f.Status})
 	}
-	out := []Appointment{}
-	err := q.Order("start_time, id").Limit(MaxListed).Find(&out).Error
+	out := []Entry{}
+	err := q.Order("appointments.start_time, appointments.id").Limit(MaxListed).Scan(&out).Error
 	return out, err
 }
 

@@ -34,6 +34,7 @@ type DashboardWindow struct {
 
 type Dashboard struct {
 	Today, Week, Month DashboardWindow
+	Book               Outcomes // today's appointments
 }
 
 // BuildDashboard counts the viewer's scope for today, this week and this
@@ -119,5 +120,7 @@ func BuildDashboard(ctx context.Context, db *gorm.DB, v access.Viewer, now time.
 		w.Figures = DashboardFigures{registered[2*i], booked[0][2*i], arrived[0][2*i], lost[2*i]}
 		w.PrevFigure = DashboardFigures{registered[2*i+1], booked[0][2*i+1], arrived[0][2*i+1], lost[2*i+1]}
 	}
-	return d, nil
+	book, err := TodaysBook(ctx, db, v, d.Today.Current)
+	d.Book = book
+	return d, err
 }

@@ -1,1 +1,0 @@
-import{sn as e}from"./index-CHaTSNBw.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};
