@@ -33,14 +33,16 @@ func main() {
 	years := flag.Int("years", 3, "add_time spread over this many years before now")
 	batch := flag.Int("batch", 2000, "rows per INSERT")
 	seed := flag.Uint64("seed", 1, "random seed (the same seed makes the same data)")
+	appointments := flag.Int("appointments", 0, "appointments to add to the patients there (after the patients)")
+	doctors := flag.Int("doctors", 30, "doctors the appointments are spread over (added up to this many, each with a schedule)")
 	flag.Parse()
-	if err := run(*patients, *consultants, *years, *batch, *seed); err != nil {
+	if err := run(*patients, *consultants, *years, *batch, *seed, *appointments, *doctors); err != nil {
 		fmt.Fprintln(os.Stderr, "datagen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(patients, consultants, years, batch int, seed uint64) error {
+func run(patients, consultants, years, batch int, seed uint64, appointments, doctors int) error {
 	cfg, err := config.Load(os.Getenv("CRM_CONFIG"), false)
 	if err != nil {
 		return err
@@ -118,6 +120,9 @@ func run(patients, consultants, years, batch int, seed uint64) error {
 		return err
 	}
 	fmt.Printf("done: %d patients in %s\n", patients, time.Since(began).Round(time.Second))
+	if appointments > 0 {
+		return fillBook(ctx, db, rng, appointments, doctors, years, batch, authors)
+	}
 	return nil
 }
 

@@ -31,10 +31,10 @@ type GroupOutcomes struct {
 
 // appointmentGroupColumns are what the appointment report groups by: the
 // appointment's doctor, its patient's channel or registering consultant.
-var appointmentGroupColumns = map[ReportBy]string{
-	ByDoctor: "appointments.doctor_id",
-	ByMedia:  "patients.media_from_id",
-	ByAuthor: "patients.author_id",
+var appointmentGroupColumns = map[ReportBy]clause.Column{
+	ByDoctor: {Table: "appointments", Name: "doctor_id"},
+	ByMedia:  {Table: "patients", Name: "media_from_id"},
+	ByAuthor: {Table: "patients", Name: "author_id"},
 }
 
 // ErrAppointmentsBy: the appointment report groups by doctor, media or
@@ -65,8 +65,9 @@ func AppointmentOutcomes(ctx context.Context, db *gorm.DB, v access.Viewer, p ca
 		Status  string
 		N       int64
 	}
-	if err := q.Select(column + " AS group_id, appointments.status AS status, COUNT(*) AS n").
-		Group(column + ", appointments.status").Scan(&rows).Error; err != nil {
+	if err := q.Select("? AS group_id, appointments.status AS status, COUNT(*) AS n", column).
+		Clauses(clause.GroupBy{Columns: []clause.Column{column, {Table: "appointments", Name: "status"}}}).
+		Scan(&rows).Error; err != nil {
 		return Outcomes{}, nil, err
 	}
 	var total Outcomes
