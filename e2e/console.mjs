@@ -591,6 +591,29 @@ test('a tablet: the menu folds and the pool is usable', async () => {
   await page.context().close();
 });
 
+// Last: the patient it registers would move others off the pool's first page.
+test('times are the clinic\'s in a browser in another zone: the form\'s default 登记时间 is what the list shows', async () => {
+  const page = await newPage('utc', { timezoneId: 'UTC' });
+  await login(page, 'admin', adminPassword);
+  await go(page, 'patients');
+  await page.getByRole('button', { name: '登记患者' }).click();
+  const form = dialog(page, '登记患者');
+  const typed = await form.locator('.el-form-item', { hasText: '登记时间' }).locator('input').inputValue();
+  const clinicNow = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .format(new Date()).replace(',', '');
+  // The picker shows the clinic's time (to the minute, allowing one passing).
+  const before = new Date(Date.now() - 60000);
+  const clinicBefore = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .format(before).replace(',', '');
+  if (!typed.startsWith(clinicNow) && !typed.startsWith(clinicBefore)) throw new Error(`the form's 登记时间 is ${typed}; the clinic's now is ${clinicNow}`);
+  await form.locator('input[name=name]').fill('时区测试');
+  await form.locator('input[name=tel]').fill('13900009999');
+  await form.getByRole('button', { name: '保存' }).click();
+  await toast(page, '登记成功');
+  await row(page, '时区测试').filter({ hasText: typed.slice(0, 16) }).first().waitFor();
+  await page.context().close();
+});
+
 try {
   for (const t of tests) {
     if (only && !t.name.includes(only)) continue;

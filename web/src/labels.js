@@ -50,14 +50,36 @@ export function formatTime(seconds, withTime = true) {
   return formatter(timeZone, withTime).format(new Date(Number(seconds) * 1000)).replace(/\//g, '-')
 }
 
-// Dates from pickers (Date objects) become unix seconds for the API.
-export function toSeconds(date) {
+// Pickers show and return Dates in the browser's zone, but the times they
+// stand for are the clinic's: a picker's Date carries the clinic's wall
+// time in its local fields. toSeconds reads those fields as the clinic's
+// wall time; fromSeconds makes a Date whose local fields are the clinic's
+// wall time. So a booking typed as 10:30 is 10:30 at the clinic, whatever
+// zone the browser is in.
+export function toSeconds(date, timeZone = clinicZone()) {
   if (!date) return ''
-  return String(Math.floor(new Date(date).getTime() / 1000))
+  const d = new Date(date)
+  const wall = Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds())
+  // The offset that counts is the one at the instant itself (it differs
+  // from the wall time's across a daylight-saving change).
+  const guess = wall - offsetSeconds(wall, timeZone) * 1000
+  return String(Math.floor((wall - offsetSeconds(guess, timeZone) * 1000) / 1000))
 }
 
-export function fromSeconds(seconds) {
-  return seconds ? new Date(Number(seconds) * 1000) : null
+export function fromSeconds(seconds, timeZone = clinicZone()) {
+  if (!seconds) return null
+  const millis = Number(seconds) * 1000
+  const wall = new Date(millis + offsetSeconds(millis, timeZone) * 1000)
+  return new Date(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate(), wall.getUTCHours(), wall.getUTCMinutes(), wall.getUTCSeconds())
+}
+
+// clinicNow is now as a picker's Date (the clinic's wall time).
+export function clinicNow() {
+  return fromSeconds(Math.floor(Date.now() / 1000))
+}
+
+function clinicZone() {
+  return session.settings.timezone || 'Asia/Shanghai'
 }
 
 // yuan shows an amount in fen as yuan with two decimals.

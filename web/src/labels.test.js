@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dayStart, shiftDay, yuan, toSeconds, fieldValue } from './labels.js'
+import { dayStart, shiftDay, yuan, toSeconds, fromSeconds, fieldValue } from './labels.js'
 
 describe('dayStart', () => {
   it('is midnight in the zone given', () => {
@@ -29,9 +29,18 @@ describe('amounts and values', () => {
     expect(yuan(null)).toBe('0.00')
   })
 
-  it('sends picker dates as unix seconds, and nothing for none', () => {
-    expect(toSeconds(new Date(Date.UTC(2026, 11, 3, 2)))).toBe(String(Date.UTC(2026, 11, 3, 2) / 1000))
+  it('reads a picker wall time as the clinic time, whatever the browser zone', () => {
+    // 10:30 typed into a picker is 10:30 in Shanghai (02:30 UTC).
+    expect(toSeconds(new Date(2026, 11, 3, 10, 30), 'Asia/Shanghai')).toBe(String(Date.UTC(2026, 11, 3, 2, 30) / 1000))
+    expect(toSeconds(new Date(2026, 2, 9, 9, 0), 'America/New_York')).toBe(String(Date.UTC(2026, 2, 9, 13, 0) / 1000))
     expect(toSeconds(null)).toBe('')
+  })
+
+  it('shows the clinic wall time in a picker', () => {
+    const d = fromSeconds(Date.UTC(2026, 11, 3, 2, 30) / 1000, 'Asia/Shanghai')
+    expect([d.getDate(), d.getHours(), d.getMinutes()]).toEqual([3, 10, 30])
+    expect(toSeconds(d, 'Asia/Shanghai')).toBe(String(Date.UTC(2026, 11, 3, 2, 30) / 1000))
+    expect(fromSeconds(null)).toBe(null)
   })
 
   it('shows a missing field as a dash, sex and state as words', () => {

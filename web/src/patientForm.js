@@ -2,7 +2,7 @@
 // fills the form with, what a save sends (an edit only what changed, so a
 // masked phone number is never written back over the real one), and what
 // the duplicate hint asks about.
-import { toSeconds, fromSeconds } from './labels.js'
+import { toSeconds, fromSeconds, clinicNow } from './labels.js'
 
 // formFields are the form's fields from a patient (the contract's
 // camelCase), or a new patient's registered by the viewer now.
@@ -12,7 +12,7 @@ export function formFields(patient, viewerId) {
     name: p?.name ?? '', sex: p?.sex ?? '0', age: p?.age ?? '', tel: p?.tel ?? '', wechat: p?.wechat ?? '', qq: p?.qq ?? '',
     area: p?.area ?? '', media_from_id: p?.mediaFromId ?? '', advisory_way: p?.advisoryWay ?? '', disease_id: p?.diseaseId ?? '',
     doctor_id: p?.doctorId ?? '', keyword: p?.keyword ?? '', landing_page: p?.landingPage ?? '',
-    add_time: fromSeconds(p?.addTime) || new Date(), state: p?.state ?? '0', order_time: fromSeconds(p?.orderTime),
+    add_time: fromSeconds(p?.addTime) || clinicNow(), state: p?.state ?? '0', order_time: fromSeconds(p?.orderTime),
     author_id: p?.authorId ?? viewerId, advisory_content: p?.advisoryContent ?? '', remarks: p?.remarks ?? '',
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { duplicateQuery, formFields, formPayload } from './patientForm.js'
+import { fromSeconds } from './labels.js'
 
 const patient = {
   id: '7', name: '张三', sex: '1', age: '30', tel: '135****5678', wechat: null, qq: null, area: '温州',
@@ -26,14 +27,14 @@ describe('an edit', () => {
 
   it('sends a changed time as unix seconds', () => {
     const original = formFields(patient, '9')
-    const fields = { ...original, add_time: new Date(1764723600 * 1000) }
+    const fields = { ...original, add_time: fromSeconds(1764723600) }
     expect(formPayload(fields, original, '9')).toEqual({ add_time: '1764723600' })
   })
 })
 
 describe('a registration', () => {
   it('sends every field as text, but no order time without a booking and no author when it is the viewer', () => {
-    const fields = { ...formFields(null, '9'), name: '李四', tel: '13500001111', add_time: new Date(1764720000 * 1000) }
+    const fields = { ...formFields(null, '9'), name: '李四', tel: '13500001111', add_time: fromSeconds(1764720000) }
     expect(formPayload(fields, null, '9')).toEqual({
       name: '李四', sex: '0', age: '', tel: '13500001111', wechat: '', qq: '', area: '', media_from_id: '', advisory_way: '',
       disease_id: '', doctor_id: '', keyword: '', landing_page: '', add_time: '1764720000', state: '0', advisory_content: '', remarks: '',
@@ -41,7 +42,7 @@ describe('a registration', () => {
   })
 
   it('sends the order time of a booking and another author', () => {
-    const fields = { ...formFields(null, '9'), name: '李四', state: '1', order_time: new Date(1764806400 * 1000), author_id: '3' }
+    const fields = { ...formFields(null, '9'), name: '李四', state: '1', order_time: fromSeconds(1764806400), author_id: '3' }
     const body = formPayload(fields, null, '9')
     expect([body.state, body.order_time, body.author_id]).toEqual(['1', '1764806400', '3'])
   })
