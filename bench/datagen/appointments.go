@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -65,11 +66,19 @@ func fillBook(ctx context.Context, db *gorm.DB, rng *rand.Rand, n, doctors, year
 		start  int64
 	}
 	seats := map[slotKey]int16{}
-	rows := make([]appointment.Appointment, 0, batch)
-	for i := 0; i < n; i++ {
+	// Start times in id order, as a clinic's are: an appointment is booked
+	// a few days before it, so ids follow start times and a doctor's week
+	// lies on few pages (random order would make every calendar read cold).
+	starts := make([]time.Time, n)
+	for i := range starts {
 		day := first.AddDate(0, 0, rng.IntN(days)).In(loc)
 		y, m, d := day.Date()
-		start := time.Date(y, m, d, 8, 30*rng.IntN(20), 0, 0, loc)
+		starts[i] = time.Date(y, m, d, 8, 30*rng.IntN(20), 0, 0, loc)
+	}
+	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
+	rows := make([]appointment.Appointment, 0, batch)
+	for i := 0; i < n; i++ {
+		start := starts[i]
 		doctor := ids[rng.IntN(len(ids))]
 		author := authors[rng.IntN(len(authors))]
 		a := appointment.Appointment{PatientID: span.Min + uint64(rng.Int64N(int64(span.Max-span.Min+1))), DoctorID: &doctor,

@@ -83,12 +83,12 @@ func place(tx *gorm.DB, a *Appointment, loc *time.Location) error {
 	if err != nil || !s.Scheduled() {
 		return err
 	}
-	day := time.Unix(a.StartTime, 0).In(loc)
-	i := slices.IndexFunc(s.DaySlots(day, loc), func(sl Slot) bool { return sl.Start == a.StartTime })
+	daySlots := s.DaySlots(time.Unix(a.StartTime, 0).In(loc), loc)
+	i := slices.IndexFunc(daySlots, func(sl Slot) bool { return sl.Start == a.StartTime })
 	if i < 0 {
 		return ErrOutsideHours
 	}
-	slot := s.DaySlots(day, loc)[i]
+	slot := daySlots[i]
 	a.EndTime = slot.End
 	if slot.Capacity == 0 {
 		return ErrSlotFull
