@@ -115,6 +115,15 @@ func place(tx *gorm.DB, a *Appointment, loc *time.Location) error {
 	return ErrSlotFull
 }
 
+// insert writes a new appointment into its slot: placing it inserts it
+// when it takes a seat; one that takes none is inserted here.
+func insert(tx *gorm.DB, a *Appointment, loc *time.Location) error {
+	if err := place(tx, a, loc); err != nil || a.ID != 0 {
+		return err
+	}
+	return tx.Create(a).Error
+}
+
 // claimSeat writes a with the seat: an insert for a new appointment, an
 // update for one being moved. On MySQL and SQLite a duplicate key undoes
 // the statement only, so the transaction goes on to the next seat.
@@ -131,19 +140,6 @@ func claimSeat(tx *gorm.DB, a *Appointment, seat int16) error {
 		Updates(map[string]any{"seat": seat, "start_time": a.StartTime, "end_time": a.EndTime, "doctor_id": a.DoctorID}).Error
 }
 
-// lockEditable locks a patient the viewer may edit: visible (else 46001),
-// and its own or with patient.edit_all (else 48001).
-func lockEditable(tx *gorm.DB, v access.Viewer, patientID uint64) (patient.Patient, error) {
-	p, err := patient.LockPatient(tx, v, patientID, false)
-	if err != nil {
-		return p, err
-	}
-	if p.AuthorID != v.UserID && !v.Can(access.PermPatientEditAll) {
-		return p, apierr.ErrForbidden
-	}
-	return p, nil
-}
-
 // Book books an appointment of a patient the viewer may edit. The patient
 // follows (its order time and doctor become its next appointment's; a
 // patient not yet arrived is booked, one who has arrived stays arrived:
@@ -154,7 +150,7 @@ func Book(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint64, b
 	var p patient.Patient
 	err := store.RetryDeadlocks(func() error {
 		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			before, err := lockEditable(tx, v, patientID)
+			before, err := patient.LockEditable(tx, v, patientID)
 			if err != nil {
 				return err
 			}
@@ -166,13 +162,8 @@ func Book(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint64, b
 			userID := v.UserID
 			a = Appointment{PatientID: before.ID, DoctorID: b.DoctorID, StartTime: b.Start, Status: StatusBooked,
 				BookedBy: &userID, BookedByName: v.Username, CreatedAt: now, UpdatedAt: now}
-			if err := place(tx, &a, loc); err != nil {
+			if err := insert(tx, &a, loc); err != nil {
 				return err
-			}
-			if a.ID == 0 { // no seat was claimed: nothing inserted it yet
-				if err := tx.Create(&a).Error; err != nil {
-					return err
-				}
 			}
 			if err := idempotency.MarkIdempotencyCommitted(tx, ctx, a.ID); err != nil {
 				return err
@@ -206,7 +197,7 @@ func Update(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, ch Cha
 			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: id}).Take(&old).Error; err != nil {
 				return store.NotFound(err)
 			}
-			before, err := lockEditable(tx, v, old.PatientID)
+			before, err := patient.LockEditable(tx, v, old.PatientID)
 			if err != nil {
 				return err
 			}

@@ -70,13 +70,8 @@ func bookFromEdit(tx *gorm.DB, v access.Viewer, p patient.Patient, loc *time.Loc
 		userID := v.UserID
 		a := Appointment{PatientID: p.ID, DoctorID: p.DoctorID, StartTime: *p.OrderTime, Status: StatusBooked,
 			BookedBy: &userID, BookedByName: v.Username, CreatedAt: now, UpdatedAt: now}
-		if err := place(tx, &a, loc); err != nil {
+		if err := insert(tx, &a, loc); err != nil {
 			return err
-		}
-		if a.ID == 0 {
-			if err := tx.Create(&a).Error; err != nil {
-				return err
-			}
 		}
 		return oplog.RecordOp(tx, v, oplog.OpAppointment, oplog.TargetPatient, p.ID, map[string]any{"appointment": a.ID, "booked": a.StartTime}, now)
 	}
@@ -136,11 +131,5 @@ func BookRegistered(tx *gorm.DB, v access.Viewer, p patient.Patient, loc *time.L
 	userID := v.UserID
 	a := Appointment{PatientID: p.ID, DoctorID: p.DoctorID, StartTime: *p.OrderTime, Status: StatusBooked,
 		BookedBy: &userID, BookedByName: v.Username, CreatedAt: now, UpdatedAt: now}
-	if err := place(tx, &a, loc); err != nil {
-		return err
-	}
-	if a.ID == 0 {
-		return tx.Create(&a).Error
-	}
-	return nil
+	return insert(tx, &a, loc)
 }

@@ -188,6 +188,20 @@ func LockPatient(tx *gorm.DB, v access.Viewer, id uint64, binned bool) (Patient,
 	return FindScoped(tx.Clauses(clause.Locking{Strength: "UPDATE"}), v, id, binned)
 }
 
+// LockEditable locks a patient the viewer may edit, for a row of another
+// domain that is an edit of it (a visit, an appointment): visible (else
+// 46001), and its own or with patient.edit_all (else 48001).
+func LockEditable(tx *gorm.DB, v access.Viewer, id uint64) (Patient, error) {
+	p, err := LockPatient(tx, v, id, false)
+	if err != nil {
+		return p, err
+	}
+	if p.AuthorID != v.UserID && !v.Can(access.PermPatientEditAll) {
+		return p, apierr.ErrForbidden
+	}
+	return p, nil
+}
+
 // UpdatePatient changes the fields in set to in's (and the author, with the
 // permission). Another user's patient needs patient.edit_all; a viewer who
 // can see it without that permission is refused (48001), one who cannot see

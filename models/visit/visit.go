@@ -76,7 +76,7 @@ func AddVisit(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint6
 	var visit Visit
 	var p patient.Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		before, err := lockEditable(tx, v, patientID)
+		before, err := patient.LockEditable(tx, v, patientID)
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func UpdateVisit(ctx context.Context, db *gorm.DB, v access.Viewer, visitID uint
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(clause.Eq{Column: "id", Value: visitID}).Take(&old).Error; err != nil {
 			return store.NotFound(err)
 		}
-		before, err := lockEditable(tx, v, old.PatientID)
+		before, err := patient.LockEditable(tx, v, old.PatientID)
 		if err != nil {
 			return err
 		}
@@ -150,19 +150,6 @@ func UpdateVisit(ctx context.Context, db *gorm.DB, v access.Viewer, visitID uint
 		return err
 	})
 	return visit, p, err
-}
-
-// lockEditable locks a patient the viewer may edit: visible (else 46001),
-// and its own or with patient.edit_all (else 48001).
-func lockEditable(tx *gorm.DB, v access.Viewer, patientID uint64) (patient.Patient, error) {
-	p, err := patient.LockPatient(tx, v, patientID, false)
-	if err != nil {
-		return p, err
-	}
-	if p.AuthorID != v.UserID && !v.Can(access.PermPatientEditAll) {
-		return p, apierr.ErrForbidden
-	}
-	return p, nil
 }
 
 // apply copies the sent fields of in onto the visit (old: what it was)
