@@ -168,7 +168,7 @@ func Book(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint64, b
 			if err := idempotency.MarkIdempotencyCommitted(tx, ctx, a.ID); err != nil {
 				return err
 			}
-			p, err = follow(tx, v, before, now, map[string]any{"appointment": a.ID, "booked": a.StartTime})
+			p, err = follow(tx, v, before, before, now, map[string]any{"appointment": a.ID, "booked": a.StartTime})
 			return err
 		})
 	})
@@ -206,33 +206,27 @@ func Update(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, ch Cha
 			}
 			a = old
 			summary := map[string]any{"appointment": a.ID}
-			moved := ch.Start != nil && *ch.Start != old.StartTime || ch.DoctorSet && !sameID(ch.DoctorID, old.DoctorID)
+			moved := ch.Start != nil && *ch.Start != old.StartTime || ch.DoctorSet && !patient.SameValue(ch.DoctorID, old.DoctorID)
 			if moved && ch.Status != "" && ch.Status != StatusBooked {
 				return ErrStatusInvalid // a move and an end at once is one too many
 			}
 			if moved {
+				start, doctor := old.StartTime, old.DoctorID
 				if ch.Start != nil {
-					a.StartTime = *ch.Start
+					start = *ch.Start
 				}
 				if ch.DoctorSet {
-					a.DoctorID = ch.DoctorID
-					if a.DoctorID != nil {
-						if err := patient.CheckPatientReferences(tx, patient.Patient{DoctorID: old.DoctorID}, patient.Patient{DoctorID: a.DoctorID}); err != nil {
+					doctor = ch.DoctorID
+					if doctor != nil {
+						if err := patient.CheckPatientReferences(tx, patient.Patient{DoctorID: old.DoctorID}, patient.Patient{DoctorID: doctor}); err != nil {
 							return err
 						}
 					}
 				}
-				from := old.StartTime
-				a.PreviousStart = &from
-				// The old seat is given up first, so a move within a full
-				// slot's neighbourhood can take it back.
-				if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Update("seat", nil).Error; err != nil {
+				if err := move(tx, &a, start, doctor, loc); err != nil {
 					return err
 				}
-				if err := place(tx, &a, loc); err != nil {
-					return err
-				}
-				summary["moved_from"], summary["moved_to"] = from, a.StartTime
+				summary["moved_from"], summary["moved_to"] = old.StartTime, a.StartTime
 			}
 			switch ch.Status {
 			case "", StatusBooked:
@@ -250,10 +244,7 @@ func Update(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, ch Cha
 				p = before
 				return nil
 			}
-			a.UpdatedAt = now
-			if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Updates(map[string]any{
-				"doctor_id": a.DoctorID, "start_time": a.StartTime, "end_time": a.EndTime, "seat": a.Seat,
-				"status": a.Status, "previous_start": a.PreviousStart, "updated_at": now}).Error; err != nil {
+			if err := write(tx, &a, now); err != nil {
 				return err
 			}
 			if a.Status != old.Status {
@@ -261,31 +252,42 @@ func Update(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, ch Cha
 			}
 			after := before
 			if a.Status == StatusArrived {
-				arrived := now.Unix()
-				after.State, after.ReachTime = patient.StateArrived, &arrived
-				if before.ReachTime != nil {
-					after.ReachTime = before.ReachTime
-				}
+				after.State = patient.StateArrived // the state rules give it its first reach time
 			}
-			p, err = followFrom(tx, v, before, after, now, summary)
+			p, err = follow(tx, v, before, after, now, summary)
 			return err
 		})
 	})
 	return a, p, err
 }
 
-func sameID(a, b *uint64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
-
-// follow brings a locked patient in step with its appointments.
-func follow(tx *gorm.DB, v access.Viewer, before patient.Patient, now time.Time, summary map[string]any) (patient.Patient, error) {
-	return followFrom(tx, v, before, before, now, summary)
+// move takes a booked appointment (locked) to start and doctor. Its old
+// seat is given up first, so a move within a full slot's neighbourhood
+// can take it back; where it came from is kept. write stores the rest.
+func move(tx *gorm.DB, a *Appointment, start int64, doctor *uint64, loc *time.Location) error {
+	from := a.StartTime
+	a.StartTime, a.DoctorID, a.PreviousStart = start, doctor, &from
+	if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Update("seat", nil).Error; err != nil {
+		return err
+	}
+	return place(tx, a, loc)
 }
 
-// followFrom is follow from a patient already changed to after: its order
-// time and doctor become those of its next booked appointment (the
-// earliest still booked), and a patient neither arrived nor booked is
-// booked. Without a booked appointment they stay as they were.
-func followFrom(tx *gorm.DB, v access.Viewer, before, after patient.Patient, now time.Time, summary map[string]any) (patient.Patient, error) {
+// write stores what a move or an end changes of an appointment. A map,
+// not Save: GORM would stamp updated_at with its own clock.
+func write(tx *gorm.DB, a *Appointment, now time.Time) error {
+	a.UpdatedAt = now
+	return tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Updates(map[string]any{
+		"doctor_id": a.DoctorID, "start_time": a.StartTime, "end_time": a.EndTime, "seat": a.Seat,
+		"status": a.Status, "previous_start": a.PreviousStart, "updated_at": now}).Error
+}
+
+// follow brings a locked patient, already changed from before to after,
+// in step with its appointments: its order time and doctor become those
+// of its next booked appointment (the earliest still booked), and a
+// patient neither arrived nor booked is booked. Without a booked
+// appointment they stay as they were.
+func follow(tx *gorm.DB, v access.Viewer, before, after patient.Patient, now time.Time, summary map[string]any) (patient.Patient, error) {
 	var next Appointment
 	err := tx.Where(clause.Eq{Column: "patient_id", Value: before.ID}).Where(clause.Eq{Column: "status", Value: StatusBooked}).
 		Order("start_time").Limit(1).Take(&next).Error

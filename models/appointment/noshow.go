@@ -47,12 +47,8 @@ func MarkNoShows(ctx context.Context, db *gorm.DB, now time.Time, grace time.Dur
 			}
 			entries := make([]patient.PatientHistoryEntry, len(batch))
 			for i, a := range batch {
-				changes, err := json.Marshal([]oplog.Change{{Field: "appointment", From: ptr(StatusBooked), To: ptr(StatusNoShow)}})
-				if err != nil {
-					return err
-				}
 				entries[i] = patient.PatientHistoryEntry{PatientID: a.PatientID, Username: SystemName,
-					Action: patient.ActionBooking, Changes: string(changes), CreatedAt: now}
+					Action: patient.ActionBooking, Changes: noShowChange, CreatedAt: now}
 			}
 			return tx.CreateInBatches(entries, 100).Error
 		})
@@ -66,4 +62,12 @@ func MarkNoShows(ctx context.Context, db *gorm.DB, now time.Time, grace time.Dur
 	}
 }
 
-func ptr(s string) *string { return &s }
+// noShowChange is what every no-show's history entry says changed.
+var noShowChange = func() string {
+	from, to := StatusBooked, StatusNoShow
+	changes, err := json.Marshal([]oplog.Change{{Field: "appointment", From: &from, To: &to}})
+	if err != nil {
+		panic(err) // two strings always encode
+	}
+	return string(changes)
+}()

@@ -26,24 +26,15 @@ func EditPatient(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, i
 	var p patient.Patient
 	err := store.RetryDeadlocks(func() error {
 		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			current, err := patient.LockPatient(tx, v, id, false)
-			if err != nil {
-				return err
-			}
-			state, orderTime := patient.FieldBit("state"), patient.FieldBit("order_time")
-			returnVisit := current.State == patient.StateArrived && set&state != 0 && in.State == patient.StateWaiting &&
-				set&orderTime != 0 && in.OrderTime != nil
-			if returnVisit {
-				set &^= state
-			}
-			before, after, err := patient.UpdatePatientIn(tx, v, id, in, set, authorID, now)
+			before, after, err := patient.UpdatePatient(tx, v, id, in, set, authorID, now)
 			if err != nil {
 				return err
 			}
 			p = after
+			returnVisit := patient.ReturnVisit(before, in, set)
 			booking := (after.State == patient.StateWaiting || returnVisit) && after.OrderTime != nil &&
-				(!sameTime(before.OrderTime, after.OrderTime) || before.State != after.State || returnVisit ||
-					!sameID(before.DoctorID, after.DoctorID))
+				(!patient.SameValue(before.OrderTime, after.OrderTime) || before.State != after.State || returnVisit ||
+					!patient.SameValue(before.DoctorID, after.DoctorID))
 			switch {
 			case booking:
 				return bookFromEdit(tx, v, after, loc, now)
@@ -57,8 +48,6 @@ func EditPatient(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, i
 	})
 	return p, err
 }
-
-func sameTime(a, b *int64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 // bookFromEdit makes the patient's open appointment the one its edit
 // says: moved to its order time and doctor, or booked when it has none.
@@ -78,21 +67,14 @@ func bookFromEdit(tx *gorm.DB, v access.Viewer, p patient.Patient, loc *time.Loc
 	if err != nil {
 		return err
 	}
-	if open.StartTime == *p.OrderTime && sameID(open.DoctorID, p.DoctorID) {
+	if open.StartTime == *p.OrderTime && patient.SameValue(open.DoctorID, p.DoctorID) {
 		return nil
 	}
-	a := open
-	from := open.StartTime
-	a.StartTime, a.DoctorID, a.PreviousStart = *p.OrderTime, p.DoctorID, &from
-	if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Update("seat", nil).Error; err != nil {
+	a, from := open, open.StartTime
+	if err := move(tx, &a, *p.OrderTime, p.DoctorID, loc); err != nil {
 		return err
 	}
-	if err := place(tx, &a, loc); err != nil {
-		return err
-	}
-	if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Updates(map[string]any{
-		"doctor_id": a.DoctorID, "start_time": a.StartTime, "end_time": a.EndTime, "seat": a.Seat,
-		"previous_start": a.PreviousStart, "updated_at": now}).Error; err != nil {
+	if err := write(tx, &a, now); err != nil {
 		return err
 	}
 	return oplog.RecordOp(tx, v, oplog.OpAppointment, oplog.TargetPatient, p.ID,

@@ -137,7 +137,7 @@ func (r references) check(before, p Patient) error {
 			return apierr.Invalid(ref.field)
 		}
 	}
-	if r.DisabledWay && !sameValue(before.AdvisoryWay, p.AdvisoryWay) {
+	if r.DisabledWay && !SameValue(before.AdvisoryWay, p.AdvisoryWay) {
 		return apierr.Invalid("advisory_way")
 	}
 	return nil
@@ -203,23 +203,12 @@ func LockEditable(tx *gorm.DB, v access.Viewer, id uint64) (Patient, error) {
 }
 
 // UpdatePatient changes the fields in set to in's (and the author, with the
-// permission). Another user's patient needs patient.edit_all; a viewer who
-// can see it without that permission is refused (48001), one who cannot see
-// it gets 46001. An edit that changes nothing writes no history.
-func UpdatePatient(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, in Patient, set PatientFieldSet, authorID *uint64, now time.Time) (Patient, error) {
-	var p Patient
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		_, p, err = UpdatePatientIn(tx, v, id, in, set, authorID, now)
-		return err
-	})
-	return p, err
-}
-
-// UpdatePatientIn is UpdatePatient inside tx, for a domain whose rows
-// follow the edit in the same transaction (the appointment book); it
-// returns the patient before and after.
-func UpdatePatientIn(tx *gorm.DB, v access.Viewer, id uint64, in Patient, set PatientFieldSet, authorID *uint64, now time.Time) (before, p Patient, err error) {
+// permission), inside tx: the appointment book follows the edit in the same
+// transaction (appointment.EditPatient). Another user's patient needs
+// patient.edit_all; a viewer who can see it without that permission is
+// refused (48001), one who cannot see it gets 46001. An edit that changes
+// nothing writes no history. It returns the patient before and after.
+func UpdatePatient(tx *gorm.DB, v access.Viewer, id uint64, in Patient, set PatientFieldSet, authorID *uint64, now time.Time) (before, p Patient, err error) {
 	seal, err := WriteSeal(tx)
 	if err != nil {
 		return before, p, err
@@ -233,6 +222,9 @@ func UpdatePatientIn(tx *gorm.DB, v access.Viewer, id uint64, in Patient, set Pa
 	}
 	p = before
 	p.apply(&in, set)
+	if ReturnVisit(before, in, set) {
+		p.State = StateArrived
+	}
 	if err := AssignAuthor(tx, v, &p, authorID); err != nil {
 		return before, p, err
 	}
@@ -265,14 +257,34 @@ func UpdatePatientIn(tx *gorm.DB, v access.Viewer, id uint64, in Patient, set Pa
 	return before, p, oplog.RecordOp(tx, v, op, oplog.TargetPatient, p.ID, oplog.ChangesSummary(changes), now)
 }
 
-// FieldBit is the bit of the writable field with this column (0: none).
-func FieldBit(column string) PatientFieldSet {
+// ReturnVisit reports whether an edit from before sending in's fields in
+// set is a booking of a patient who has arrived (state 1 with an order
+// time): a return visit (复诊), which the appointment book books while the
+// patient stays arrived.
+func ReturnVisit(before, in Patient, set PatientFieldSet) bool {
+	return before.State == StateArrived && set&stateBit != 0 && in.State == StateWaiting &&
+		set&orderTimeBit != 0 && in.OrderTime != nil
+}
+
+var stateBit, orderTimeBit = fieldBit("state"), fieldBit("order_time")
+
+// fieldBit is the bit of the writable field with this column.
+func fieldBit(column string) PatientFieldSet {
 	for _, f := range patientFields {
 		if f.Column == column {
 			return f.Bit
 		}
 	}
-	return 0
+	panic("no writable patient field " + column)
+}
+
+// SameValue reports whether two optional values are equal (both none, or
+// both the same).
+func SameValue[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // SaveFollowed writes a patient that follows a row of another domain (a
@@ -451,18 +463,11 @@ var StateNames = [...]string{"未处理", "已预约", "已到诊", "流失"}
 // author and media channel: the visits table carries a copy of its
 // patient's attribution (for the revenue report), which the patient keeps.
 func syncVisitAttribution(tx *gorm.DB, before, after Patient) error {
-	if before.AuthorID == after.AuthorID && sameID(before.MediaFromID, after.MediaFromID) {
+	if before.AuthorID == after.AuthorID && SameValue(before.MediaFromID, after.MediaFromID) {
 		return nil
 	}
 	return tx.Table(VisitsTable).Where(clause.Eq{Column: "patient_id", Value: after.ID}).
 		Updates(map[string]any{"author_id": after.AuthorID, "media_from_id": after.MediaFromID, "updated_at": tx.NowFunc()}).Error
-}
-
-func sameID(a, b *uint64) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }
 
 // VisitsTable is the visits' table (visit.Visit), whose attribution

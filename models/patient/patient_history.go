@@ -43,7 +43,7 @@ func DiffPatients(before, after Patient) []oplog.Change {
 	old, now := before.ContractValues(), after.ContractValues()
 	changes := []oplog.Change{}
 	for i := range now {
-		if !sameValue(old[i].Value, now[i].Value) {
+		if !SameValue(old[i].Value, now[i].Value) {
 			changes = append(changes, oplog.Change{Field: now[i].Name, From: old[i].Value, To: now[i].Value})
 		}
 	}
@@ -57,18 +57,11 @@ func CreationChanges(p Patient) []oplog.Change {
 	changes := []oplog.Change{}
 	blank := (&Patient{}).ContractValues()
 	for i, f := range p.ContractValues() {
-		if f.Value != nil && (patientFields[i].Writable || !sameValue(f.Value, blank[i].Value)) {
+		if f.Value != nil && (patientFields[i].Writable || !SameValue(f.Value, blank[i].Value)) {
 			changes = append(changes, oplog.Change{Field: f.Name, To: f.Value})
 		}
 	}
 	return changes
-}
-
-func sameValue(a, b *string) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }
 
 func NewHistoryEntry(v access.Viewer, patientID uint64, action string, changes []oplog.Change, now time.Time) (PatientHistoryEntry, error) {
