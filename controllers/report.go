@@ -310,12 +310,12 @@ func (rc ReportController) Appointments(c *gin.Context) (any, error) {
 	b := newBinder(c)
 	loc := rc.Clinic.Location(c)
 	from, to := dateRange(b, loc)
-	by, ok := b.optionalChoice([]string{"doctor", "media", "author"}, "by")
+	by, ok := b.optionalChoice(report.AppointmentGroupings, "by")
 	if b.err != nil {
 		return nil, b.err
 	}
 	if !ok {
-		by = "doctor"
+		by = report.AppointmentGroupings[0]
 	}
 	period, err := calendar.DateSpan(from, to)
 	if err != nil {

@@ -29,26 +29,47 @@ type GroupOutcomes struct {
 	Outcomes
 }
 
-// appointmentGroupColumns are what the appointment report groups by: the
-// appointment's doctor, its patient's channel or registering consultant.
+// AppointmentGroupings are what the appointment report groups by, the
+// first by default: the appointment's doctor, its patient's channel or
+// registering consultant.
+var AppointmentGroupings = []string{string(ByDoctor), string(ByMedia), string(ByAuthor)}
+
 var appointmentGroupColumns = map[ReportBy]clause.Column{
 	ByDoctor: {Table: "appointments", Name: "doctor_id"},
 	ByMedia:  {Table: "patients", Name: "media_from_id"},
 	ByAuthor: {Table: "patients", Name: "author_id"},
 }
 
-// ErrAppointmentsBy: the appointment report groups by doctor, media or
-// author only.
+// ErrAppointmentsBy: the appointment report groups by AppointmentGroupings only.
 var ErrAppointmentsBy = apierr.Invalid("by")
 
-// AppointmentOutcomes counts the appointments starting in the period of
-// the patients the viewer may see, per group of by, and in total.
-func AppointmentOutcomes(ctx context.Context, db *gorm.DB, v access.Viewer, p calendar.Period, by string) (Outcomes, []GroupOutcomes, error) {
-	column, ok := appointmentGroupColumns[ReportBy(by)]
-	if !ok {
-		return Outcomes{}, nil, ErrAppointmentsBy
+// add counts n appointments of a status.
+func (o *Outcomes) add(status string, n int64) {
+	switch status {
+	case appointment.StatusArrived:
+		o.Arrived += n
+	case appointment.StatusNoShow:
+		o.NoShow += n
+	case appointment.StatusBooked:
+		o.Open += n
+	case appointment.StatusCancelled:
+		o.Cancelled += n
+		return
 	}
-	db = db.WithContext(ctx)
+	o.Booked += n
+}
+
+// outcomeCount is a count of one status (in one group).
+type outcomeCount struct {
+	GroupID *uint64
+	Status  string
+	N       int64
+}
+
+// countOutcomes counts the appointments starting in the period of the
+// patients the viewer may see, by status and, unless group is nil, by
+// group.
+func countOutcomes(db *gorm.DB, v access.Viewer, p calendar.Period, group *clause.Column) ([]outcomeCount, error) {
 	q := db.Table("appointments").Joins("JOIN patients ON patients.id = appointments.patient_id").
 		Where("patients.deleted_at IS NULL").
 		Where(clause.Gte{Column: "appointments.start_time", Value: p.Start.Unix()}).
@@ -58,16 +79,29 @@ func AppointmentOutcomes(ctx context.Context, db *gorm.DB, v access.Viewer, p ca
 	case access.ScopeOwn:
 		q = q.Where(clause.Eq{Column: "patients.author_id", Value: v.UserID})
 	default:
-		return Outcomes{}, nil, apierr.ErrForbidden
+		return nil, apierr.ErrForbidden
 	}
-	var rows []struct {
-		GroupID *uint64
-		Status  string
-		N       int64
+	status := clause.Column{Table: "appointments", Name: "status"}
+	var rows []outcomeCount
+	if group == nil {
+		err := q.Select("appointments.status AS status, COUNT(*) AS n").Clauses(clause.GroupBy{Columns: []clause.Column{status}}).Scan(&rows).Error
+		return rows, err
 	}
-	if err := q.Select("? AS group_id, appointments.status AS status, COUNT(*) AS n", column).
-		Clauses(clause.GroupBy{Columns: []clause.Column{column, {Table: "appointments", Name: "status"}}}).
-		Scan(&rows).Error; err != nil {
+	err := q.Select("? AS group_id, appointments.status AS status, COUNT(*) AS n", *group).
+		Clauses(clause.GroupBy{Columns: []clause.Column{*group, status}}).Scan(&rows).Error
+	return rows, err
+}
+
+// AppointmentOutcomes counts the appointments starting in the period of
+// the patients the viewer may see, per group of by, and in total.
+func AppointmentOutcomes(ctx context.Context, db *gorm.DB, v access.Viewer, p calendar.Period, by string) (Outcomes, []GroupOutcomes, error) {
+	column, ok := appointmentGroupColumns[ReportBy(by)]
+	if !ok {
+		return Outcomes{}, nil, ErrAppointmentsBy
+	}
+	db = db.WithContext(ctx)
+	rows, err := countOutcomes(db, v, p, &column)
+	if err != nil {
 		return Outcomes{}, nil, err
 	}
 	var total Outcomes
@@ -83,20 +117,8 @@ func AppointmentOutcomes(ctx context.Context, db *gorm.DB, v access.Viewer, p ca
 		if byGroup[key] == nil {
 			byGroup[key], ids[key] = &Outcomes{}, id
 		}
-		for _, o := range []*Outcomes{&total, byGroup[key]} {
-			switch r.Status {
-			case appointment.StatusArrived:
-				o.Arrived += r.N
-			case appointment.StatusNoShow:
-				o.NoShow += r.N
-			case appointment.StatusBooked:
-				o.Open += r.N
-			case appointment.StatusCancelled:
-				o.Cancelled += r.N
-				continue
-			}
-			o.Booked += r.N
-		}
+		total.add(r.Status, r.N)
+		byGroup[key].add(r.Status, r.N)
 	}
 	labels, err := groupLabels(db, ReportBy(by), ids)
 	if err != nil {
@@ -110,8 +132,12 @@ func AppointmentOutcomes(ctx context.Context, db *gorm.DB, v access.Viewer, p ca
 }
 
 // TodaysBook is the day's appointments for the dashboard: how many are
-// booked for today and how they stand.
+// booked for today and how they stand (one grouped count, no labels).
 func TodaysBook(ctx context.Context, db *gorm.DB, v access.Viewer, day calendar.Period) (Outcomes, error) {
-	total, _, err := AppointmentOutcomes(ctx, db, v, day, string(ByDoctor))
+	rows, err := countOutcomes(db.WithContext(ctx), v, day, nil)
+	var total Outcomes
+	for _, r := range rows {
+		total.add(r.Status, r.N)
+	}
 	return total, err
 }
