@@ -66,11 +66,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stderr io.W
 		defer stopMetrics()
 	}
 	upkeepCtx, stopUpkeep := context.WithCancel(ctx)
-	pruned, sealed, noShows := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	pruned, sealed, noShows, reminded := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { defer close(pruned); pruneOldRecords(upkeepCtx, db, cfg, log) }()
 	go func() { defer close(sealed); sealCounts(upkeepCtx, db, log) }()
 	go func() { defer close(noShows); markNoShows(upkeepCtx, db, cfg.Book, log) }()
-	defer func() { stopUpkeep(); <-pruned; <-sealed; <-noShows }() // before the database closes
+	go func() {
+		defer close(reminded)
+		sendReminders(upkeepCtx, reminderWorker(db, cfg, log), cfg.Reminders.Every, log)
+	}()
+	defer func() { stopUpkeep(); <-pruned; <-sealed; <-noShows; <-reminded }() // before the database closes
 
 	select {
 	case err := <-served:

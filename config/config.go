@@ -17,18 +17,65 @@ import (
 )
 
 type Config struct {
-	HTTP     HTTP     `mapstructure:"http"`
-	Database Database `mapstructure:"database"`
-	Auth     Auth     `mapstructure:"auth"`
-	Admin    Admin    `mapstructure:"admin"`
-	Log      Log      `mapstructure:"log"`
-	Audit    Audit    `mapstructure:"audit"`
-	Clinic   Clinic   `mapstructure:"clinic"`
-	Redis    Redis    `mapstructure:"redis"`
-	Metrics  Metrics  `mapstructure:"metrics"`
-	Import   Import   `mapstructure:"import"`
-	Book     Book     `mapstructure:"appointments"`
+	HTTP      HTTP      `mapstructure:"http"`
+	Database  Database  `mapstructure:"database"`
+	Auth      Auth      `mapstructure:"auth"`
+	Admin     Admin     `mapstructure:"admin"`
+	Log       Log       `mapstructure:"log"`
+	Audit     Audit     `mapstructure:"audit"`
+	Clinic    Clinic    `mapstructure:"clinic"`
+	Redis     Redis     `mapstructure:"redis"`
+	Metrics   Metrics   `mapstructure:"metrics"`
+	Import    Import    `mapstructure:"import"`
+	Book      Book      `mapstructure:"appointments"`
+	Reminders Reminders `mapstructure:"reminders"`
 }
+
+// Reminders is how appointment reminders are sent (what and when are the
+// clinic's settings, off until a manager enables them): by Provider, log
+// (the default: sends nothing, records what would go), aliyun or tencent.
+// Every server process runs the worker every Every; each reminder is sent
+// at most once however many run.
+type Reminders struct {
+	Provider    string        `mapstructure:"provider"`
+	Every       time.Duration `mapstructure:"every"`
+	Batch       int           `mapstructure:"batch"`
+	Concurrency int           `mapstructure:"concurrency"`
+	MaxAttempts int           `mapstructure:"max_attempts"`
+	Backoff     time.Duration `mapstructure:"backoff"`
+	Lease       time.Duration `mapstructure:"lease"`
+	SendTimeout time.Duration `mapstructure:"send_timeout"`
+	Aliyun      AliyunSMS     `mapstructure:"aliyun"`
+	Tencent     TencentSMS    `mapstructure:"tencent"`
+}
+
+// AliyunSMS is Alibaba Cloud SMS. The keys come from the environment
+// only (CRM_REMINDERS_ALIYUN_ACCESS_KEY_ID, …_SECRET).
+type AliyunSMS struct {
+	Endpoint        string   `mapstructure:"endpoint"`
+	AccessKeyID     string   `mapstructure:"access_key_id"`
+	AccessKeySecret string   `mapstructure:"access_key_secret"`
+	SignName        string   `mapstructure:"sign_name"`
+	TemplateCode    string   `mapstructure:"template_code"`
+	Params          []string `mapstructure:"params"`
+}
+
+// TencentSMS is Tencent Cloud SMS. The keys come from the environment
+// only (CRM_REMINDERS_TENCENT_SECRET_ID, …_KEY).
+type TencentSMS struct {
+	Endpoint   string   `mapstructure:"endpoint"`
+	Region     string   `mapstructure:"region"`
+	SecretID   string   `mapstructure:"secret_id"`
+	SecretKey  string   `mapstructure:"secret_key"`
+	SdkAppID   string   `mapstructure:"sdk_app_id"`
+	SignName   string   `mapstructure:"sign_name"`
+	TemplateID string   `mapstructure:"template_id"`
+	Params     []string `mapstructure:"params"`
+}
+
+// reminderKeys are the SMS vendors' credentials: never in a file.
+var reminderKeys = []string{"reminders.aliyun.access_key_id", "reminders.aliyun.access_key_secret",
+	"reminders.tencent.secret_id", "reminders.tencent.secret_key"}
 
 // Book is the appointment book's job: an appointment still booked
 // NoShowAfter past its slot's end becomes no_show, checked every
@@ -241,6 +288,11 @@ func Default() Config {
 		Clinic: Clinic{TimeZone: "Asia/Shanghai", Name: "诊所", DefaultPageSize: 30},
 		Import: Import{Concurrency: 2, MaxWait: 3 * time.Second, ParseTimeout: 5 * time.Second, Timeout: 25 * time.Second},
 		Book:   Book{NoShowAfter: 2 * time.Hour, NoShowEvery: time.Minute},
+		Reminders: Reminders{Provider: "log", Every: 15 * time.Second, Batch: 100, Concurrency: 8, MaxAttempts: 5,
+			Backoff: time.Minute, Lease: 5 * time.Minute, SendTimeout: 10 * time.Second,
+			Aliyun: AliyunSMS{Endpoint: "https://dysmsapi.aliyuncs.com", Params: []string{"name", "time", "doctor", "clinic"}},
+			Tencent: TencentSMS{Endpoint: "https://sms.tencentcloudapi.com", Region: "ap-guangzhou",
+				Params: []string{"name", "time", "doctor", "clinic"}}},
 	}
 }
 
@@ -266,6 +318,12 @@ func Load(path string, mustExist bool) (Config, error) {
 		}
 	}
 
+	for _, key := range reminderKeys {
+		env := "CRM_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		if v.InConfig(key) && os.Getenv(env) == "" && v.GetString(key) != "" {
+			return Config{}, fmt.Errorf("config: %s is a secret: set it in %s, not in %s", key, env, path)
+		}
+	}
 	var cfg Config
 	if err := v.Unmarshal(&cfg); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
@@ -385,6 +443,24 @@ func (c Config) Validate() error {
 	if c.Book.NoShowAfter < 0 || c.Book.NoShowEvery < time.Second {
 		add("appointments.no_show_after must be 0 or more, appointments.no_show_every at least 1s")
 	}
+	r := c.Reminders
+	if r.Every < time.Second || r.Batch < 1 || r.Batch > 1000 || r.Concurrency < 1 || r.Concurrency > 64 ||
+		r.MaxAttempts < 1 || r.MaxAttempts > 20 || r.Backoff < time.Second || r.Lease < time.Minute || r.SendTimeout < time.Second || r.SendTimeout >= r.Lease {
+		add("reminders: every and backoff at least 1s, batch 1-1000, concurrency 1-64, max_attempts 1-20, lease at least 1m, send_timeout at least 1s and under lease")
+	}
+	switch r.Provider {
+	case "log":
+	case "aliyun":
+		if r.Aliyun.AccessKeyID == "" || r.Aliyun.AccessKeySecret == "" || r.Aliyun.SignName == "" || r.Aliyun.TemplateCode == "" {
+			add("reminders.provider aliyun needs CRM_REMINDERS_ALIYUN_ACCESS_KEY_ID and _SECRET in the environment, and reminders.aliyun.sign_name and template_code")
+		}
+	case "tencent":
+		if r.Tencent.SecretID == "" || r.Tencent.SecretKey == "" || r.Tencent.SdkAppID == "" || r.Tencent.SignName == "" || r.Tencent.TemplateID == "" {
+			add("reminders.provider tencent needs CRM_REMINDERS_TENCENT_SECRET_ID and _KEY in the environment, and reminders.tencent.sdk_app_id, sign_name and template_id")
+		}
+	default:
+		add("reminders.provider must be log, aliyun or tencent")
+	}
 	if c.Import.Concurrency < 1 || c.Import.MaxWait < 0 || c.Import.ParseTimeout < 100*time.Millisecond {
 		add("import.concurrency must be at least 1, import.max_wait 0 or more, import.parse_timeout at least 100ms")
 	}
@@ -438,6 +514,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("redis.addr", c.Redis.Addr),
 		slog.String("metrics.addr", c.Metrics.Addr),
 		slog.String("log.level", c.Log.Level),
+		slog.String("reminders.provider", c.Reminders.Provider),
 	)
 }
 

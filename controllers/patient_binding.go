@@ -44,6 +44,11 @@ var patientRules = map[string]struct {
 			p.Sex = int8(*sex)
 		}
 	}},
+	"sms_consent": {false, func(b *binder, f patient.PatientField, p *patient.Patient) {
+		if consent := b.optionalInt(0, 1, f.Column); consent != nil {
+			p.SmsConsent = int8(*consent)
+		}
+	}},
 	"age": {false, func(b *binder, f patient.PatientField, p *patient.Patient) {
 		if age := b.optionalInt(0, 150, f.Column); age != nil {
 			a := int16(*age)

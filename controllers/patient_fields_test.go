@@ -62,7 +62,7 @@ func TestBinderCoversTheFieldTable(t *testing.T) {
 		"qq": "12345", "add_time": "1700000000", "order_time": "1700000100", "reach_time": "1700000200",
 		"disease_id": "5", "state": "2", "media_from_id": "4", "doctor_id": "3", "advisory_way": "电话",
 		"advisory_content": "咨询", "area": "温州", "remarks": "备注",
-		"keyword": "温州 医院", "next_followup_time": "1700000300", "landing_page": "https://example.com/a?b=1"}
+		"keyword": "温州 医院", "next_followup_time": "1700000300", "landing_page": "https://example.com/a?b=1", "sms_consent": "1"}
 	var all patient.PatientFieldSet
 	for _, f := range patient.PatientFieldTable() {
 		if f.Bit == 0 {

@@ -145,8 +145,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	users := controllers.UserController{DB: d.DB, Auth: d.Auth}
 	roles := controllers.RoleController{DB: d.DB, Now: d.Clock}
 	oplog := controllers.OpLogController{DB: d.DB}
-	clinic := controllers.NewClinic(d.DB, settings.ClinicSettings{ClinicName: d.Config.Clinic.Name, TimeZone: d.Config.Clinic.TimeZone,
-		LogRetentionDays: d.Config.Audit.RetentionDays, DefaultPageSize: d.Config.Clinic.DefaultPageSize}, d.Changes, d.Config.Auth.CacheTTL, d.Clock)
+	clinic := controllers.NewClinic(d.DB, ClinicDefaults(d.Config), d.Changes, d.Config.Auth.CacheTTL, d.Clock)
 	// The heavy reads go to a read replica when there are any.
 	reads := store.ReportReads(d.DB)
 	book := controllers.AppointmentController{DB: d.DB, Now: d.Clock, Clinic: clinic}
@@ -163,6 +162,7 @@ func Engine(d Deps) (*gin.Engine, error) {
 	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}
 	notices := controllers.NoticeController{DB: d.DB, Now: d.Clock}
 	settings := controllers.SettingController{DB: d.DB, Now: d.Clock, Clinic: clinic}
+	reminders := controllers.ReminderController{DB: d.DB, Now: d.Clock}
 	leads := controllers.LeadImportController{DB: d.DB, Now: d.Clock, Clinic: clinic, ParseTimeout: d.Config.Import.ParseTimeout}
 	h := controllers.JSON
 
@@ -264,6 +264,11 @@ func Engine(d Deps) (*gin.Engine, error) {
 	user.PATCH("/appointment/:id", can(access.PermPatientEdit), h(book.Update))
 	user.POST("/patient/:id/appointments", can(access.PermPatientEdit), idempotent(book.Replay), h(book.Book))
 	user.GET("/patient/:id/appointments", can(access.PermPatientList), h(book.OfPatient))
+	// Reminders: their rules and template, and the send log, are the
+	// managers' (the worker in serve.go sends them).
+	user.GET("/reminder/settings", can(access.PermScheduleManage), h(reminders.Settings))
+	user.PUT("/reminder/settings", can(access.PermScheduleManage), h(reminders.SaveSettings))
+	user.GET("/reminder/outbox", can(access.PermScheduleManage), h(reminders.Outbox))
 
 	// Dictionaries: all of them for the frontend's cache, then each one's
 	// administration.
@@ -351,4 +356,10 @@ func trailingSlashOptional(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// ClinicDefaults are the clinic's settings before any change: config.yaml's.
+func ClinicDefaults(c config.Config) settings.ClinicSettings {
+	return settings.ClinicSettings{ClinicName: c.Clinic.Name, TimeZone: c.Clinic.TimeZone,
+		LogRetentionDays: c.Audit.RetentionDays, DefaultPageSize: c.Clinic.DefaultPageSize}
 }

@@ -39,7 +39,7 @@ func TestFrontendFlow(t *testing.T) {
 		want := fmt.Sprintf(`{"id": %q, "name": "王小明", "sex": "1", "tel": "13812345678", "age": "32",
 			"wechat": null, "qq": null, "addTime": %q, "orderTime": %q, "reachTime": null, "diseaseId": "2",
 			"authorId": "%d", "state": "1", "mediaFromId": "7", "doctorId": "1", "advisoryWay": "商务通",
-			"advisoryContent": null, "area": "温州", "remarks": null, "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0"}`,
+			"advisoryContent": null, "area": "温州", "remarks": null, "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0", "smsConsent": "0"}`,
 			created["id"], addTime, fmt.Sprint(e.clock.Now().Add(24*time.Hour).Unix()), consultant.id)
 		wantJSON(t, resp, `{"newPatient": `+want+`}`)
 		wantJSON(t, e.call(t, "GET", api+"/patient/", query("token", token, "page", "1", "per_page", "30")),

@@ -46,7 +46,7 @@ func TestCreatePatientAllFieldsForm(t *testing.T) {
 		wantJSON(t, resp, `{"newPatient": {"id": "1", "name": "patient1", "sex": "1", "tel": "13566666666", "age": "20",
 			"wechat": "patient1-13566666666", "qq": "666666", "addTime": "1491983355", "orderTime": "1492000000",
 			"reachTime": "1492100000", "diseaseId": "2", "authorId": "1", "state": "2", "mediaFromId": "1",
-			"doctorId": "3", "advisoryWay": "商务通", "advisoryContent": "咨询内容\n第二行", "area": "温州", "remarks": "苟...", "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0"}}`)
+			"doctorId": "3", "advisoryWay": "商务通", "advisoryContent": "咨询内容\n第二行", "area": "温州", "remarks": "苟...", "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0", "smsConsent": "0"}}`)
 	})
 }
 
@@ -61,7 +61,7 @@ func TestCreatePatientMinimalJSONCamelCase(t *testing.T) {
 		wantJSON(t, resp, fmt.Sprintf(`{"newPatient": {"id": "1", "name": "李四", "sex": "0", "tel": null, "age": null,
 			"wechat": null, "qq": null, "addTime": "1491983355", "orderTime": null, "reachTime": null, "diseaseId": null,
 			"authorId": "%d", "state": "0", "mediaFromId": null, "doctorId": null, "advisoryWay": "电话",
-			"advisoryContent": "想预约", "area": null, "remarks": null, "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0"}}`, consultant.id))
+			"advisoryContent": "想预约", "area": null, "remarks": null, "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0", "smsConsent": "0"}}`, consultant.id))
 	})
 }
 

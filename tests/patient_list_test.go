@@ -49,7 +49,7 @@ func TestListPatientsExactObject(t *testing.T) {
 			{"id": "1", "name": "patient1", "sex": "0", "tel": "13566666666", "age": "20",
 			"wechat": "patient1-13566666666", "qq": "666666", "addTime": "1491983355", "orderTime": null,
 			"reachTime": null, "diseaseId": null, "authorId": "1", "state": "0", "mediaFromId": null,
-			"doctorId": null, "advisoryWay": null, "advisoryContent": null, "area": "温州", "remarks": "苟...", "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0"}
+			"doctorId": null, "advisoryWay": null, "advisoryContent": null, "area": "温州", "remarks": "苟...", "keyword": null, "landingPage": null, "nextFollowupTime": null, "revenue": "0", "smsConsent": "0"}
 		], "count": 1, "page": 1, "per_page": 30}`)
 	})
 }

@@ -22,11 +22,12 @@ func patientObject(fields map[string]any) map[string]any {
 	obj := map[string]any{}
 	for _, key := range []string{"id", "name", "sex", "tel", "age", "wechat", "qq", "addTime", "orderTime",
 		"reachTime", "diseaseId", "authorId", "state", "mediaFromId", "doctorId", "advisoryWay",
-		"advisoryContent", "area", "remarks", "keyword", "landingPage", "nextFollowupTime", "revenue"} {
+		"advisoryContent", "area", "remarks", "keyword", "landingPage", "nextFollowupTime", "revenue", "smsConsent"} {
 		obj[key] = nil
 	}
 	obj["sex"] = "0"
 	obj["revenue"] = "0"
+	obj["smsConsent"] = "0"
 	for k, v := range fields {
 		switch v := v.(type) {
 		case int:
@@ -417,7 +418,8 @@ func TestPatientHistory(t *testing.T) {
 				{"field": "addTime", "from": null, "to": "1700000000"},
 				{"field": "authorId", "from": null, "to": %[4]q},
 				{"field": "state", "from": null, "to": "0"},
-				{"field": "area", "from": null, "to": "温州"}]}
+				{"field": "area", "from": null, "to": "温州"},
+				{"field": "smsConsent", "from": null, "to": "0"}]}
 		]`, manager, w.manager.username, at(3), alice, w.alice.username, at(2), at(1), at(0))
 		wantJSON(t, e.call(t, "GET", path+"history/", query("token", w.alice.token)),
 			`{"history": `+entries+`, "count": 5, "page": 1, "per_page": 30}`)

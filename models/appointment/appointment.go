@@ -10,6 +10,7 @@ import (
 	"crm/models/idempotency"
 	"crm/models/oplog"
 	"crm/models/patient"
+	"crm/models/reminder"
 	"crm/models/store"
 	"errors"
 	"slices"
@@ -116,12 +117,24 @@ func place(tx *gorm.DB, a *Appointment, loc *time.Location) error {
 }
 
 // insert writes a new appointment into its slot: placing it inserts it
-// when it takes a seat; one that takes none is inserted here.
+// when it takes a seat; one that takes none is inserted here. Its
+// reminders go into the outbox with it.
 func insert(tx *gorm.DB, a *Appointment, loc *time.Location) error {
-	if err := place(tx, a, loc); err != nil || a.ID != 0 {
+	if err := place(tx, a, loc); err != nil {
 		return err
 	}
-	return tx.Create(a).Error
+	if a.ID == 0 {
+		if err := tx.Create(a).Error; err != nil {
+			return err
+		}
+	}
+	return reminder.Plan(tx, a.booking(true), loc, a.CreatedAt)
+}
+
+// booking is a as its reminders see it.
+func (a Appointment) booking(created bool) reminder.Booking {
+	return reminder.Booking{AppointmentID: a.ID, PatientID: a.PatientID, Start: a.StartTime,
+		Booked: a.Status == StatusBooked, New: created}
 }
 
 // claimSeat writes a with the seat: an insert for a new appointment, an
@@ -244,7 +257,7 @@ func Update(ctx context.Context, db *gorm.DB, v access.Viewer, id uint64, ch Cha
 				p = before
 				return nil
 			}
-			if err := write(tx, &a, now); err != nil {
+			if err := write(tx, &a, loc, now); err != nil {
 				return err
 			}
 			if a.Status != old.Status {
@@ -273,13 +286,18 @@ func move(tx *gorm.DB, a *Appointment, start int64, doctor *uint64, loc *time.Lo
 	return place(tx, a, loc)
 }
 
-// write stores what a move or an end changes of an appointment. A map,
-// not Save: GORM would stamp updated_at with its own clock.
-func write(tx *gorm.DB, a *Appointment, now time.Time) error {
+// write stores what a move or an end changes of an appointment, and
+// replans its reminders: those of its old time, or of a booking ended,
+// are cancelled. A map, not Save: GORM would stamp updated_at with its
+// own clock.
+func write(tx *gorm.DB, a *Appointment, loc *time.Location, now time.Time) error {
 	a.UpdatedAt = now
-	return tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Updates(map[string]any{
+	if err := tx.Model(&Appointment{}).Where(clause.Eq{Column: "id", Value: a.ID}).Updates(map[string]any{
 		"doctor_id": a.DoctorID, "start_time": a.StartTime, "end_time": a.EndTime, "seat": a.Seat,
-		"status": a.Status, "previous_start": a.PreviousStart, "updated_at": now}).Error
+		"status": a.Status, "previous_start": a.PreviousStart, "updated_at": now}).Error; err != nil {
+		return err
+	}
+	return reminder.Plan(tx, a.booking(false), loc, now)
 }
 
 // follow brings a locked patient, already changed from before to after,

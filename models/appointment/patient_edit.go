@@ -5,6 +5,7 @@ import (
 	"crm/models/access"
 	"crm/models/oplog"
 	"crm/models/patient"
+	"crm/models/reminder"
 	"crm/models/store"
 	"errors"
 	"time"
@@ -74,7 +75,7 @@ func bookFromEdit(tx *gorm.DB, v access.Viewer, p patient.Patient, loc *time.Loc
 	if err := move(tx, &a, *p.OrderTime, p.DoctorID, loc); err != nil {
 		return err
 	}
-	if err := write(tx, &a, now); err != nil {
+	if err := write(tx, &a, loc, now); err != nil {
 		return err
 	}
 	return oplog.RecordOp(tx, v, oplog.OpAppointment, oplog.TargetPatient, p.ID,
@@ -93,6 +94,9 @@ func endOpen(tx *gorm.DB, v access.Viewer, patientID uint64, status string, span
 		Updates(update)
 	if res.Error != nil || res.RowsAffected == 0 {
 		return res.Error
+	}
+	if err := reminder.CancelWithin(tx, patientID, span, now); err != nil {
+		return err
 	}
 	return oplog.RecordOp(tx, v, oplog.OpAppointment, oplog.TargetPatient, patientID,
 		map[string]any{"status": status, "appointments": res.RowsAffected}, now)

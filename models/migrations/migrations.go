@@ -53,6 +53,7 @@ func all(seed Seed, generated *generatedPassword) []*gormigrate.Migration {
 		{ID: "0018_crm_permissions", Migrate: grantCRMPermissions},
 		{ID: "0019_notices_and_settings", Migrate: createNotices},
 		{ID: "0020_appointment_book", Migrate: createAppointmentBook},
+		{ID: "0021_reminders", Migrate: createReminders},
 	}
 }
 

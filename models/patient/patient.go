@@ -45,6 +45,7 @@ type Patient struct {
 	// follow-up's next time, or set by an edit.
 	NextFollowupTime *int64
 	Revenue          int64 // the amounts of its visits, in fen
+	SmsConsent       int8  // 1: agreed to reminders by text message (短信提醒)
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	DeletedAt        gorm.DeletedAt
