@@ -140,8 +140,8 @@ type result struct {
 
 func (w Worker) sendClaimed(ctx context.Context, db *gorm.DB, token string, s Settings, clinic settings.ClinicSettings, now time.Time) (Pass, error) {
 	var rows []claimedRow
-	err := db.Table("reminders").Select("reminders.id, reminders.rule, reminders.start_time, reminders.attempts, "+
-		"appointments.status AS appointment_status, appointments.start_time AS appointment_start, "+
+	err := db.Table("reminders").Select("reminders.id, reminders.rule, reminders.start_time, reminders.attempts, " +
+		"appointments.status AS appointment_status, appointments.start_time AS appointment_start, " +
 		"patients.name AS patient_name, patients.tel_digits, patients.sms_consent, patients.deleted_at, doctors.name AS doctor_name").
 		Joins("JOIN appointments ON appointments.id = reminders.appointment_id").
 		Joins("JOIN patients ON patients.id = reminders.patient_id").
