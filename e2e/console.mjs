@@ -591,6 +591,38 @@ test('a tablet: the menu folds and the pool is usable', async () => {
   await page.context().close();
 });
 
+// Near the end: the patient it registers moves others off the pool's first page.
+test('reminders: a manager enables them; a patient registered with consent and booked is in the send log', async () => {
+  const page = await newPage('reminders');
+  await login(page, 'admin', adminPassword);
+  await go(page, 'reminders');
+  await page.locator('textarea[name=rules]').fill('day_before 18:00\nbefore 1h');
+  await page.locator('input[name=quiet_hours]').fill('21:00-08:00');
+  await page.locator('.el-switch').first().click();
+  await page.getByRole('button', { name: '保存' }).click();
+  await toast(page, '已保存');
+  // The consent is a field of the register form.
+  await go(page, 'patients');
+  await page.getByRole('button', { name: '登记患者' }).click();
+  const form = dialog(page, '登记患者');
+  await form.locator('input[name=name]').fill('提醒测试');
+  await form.locator('input[name=tel]').fill('13900001234');
+  await form.getByText('同意接收预约提醒短信').click();
+  await form.getByRole('button', { name: '保存' }).click();
+  await toast(page, '登记成功');
+  const found = must(await call('GET', '/patient?' + new URLSearchParams({ q: '13900001234' }), { token: admin }), 'find').patient_data[0];
+  if (found.name !== '提醒测试' || found.smsConsent !== '1') throw new Error(`found ${found.name}, smsConsent ${found.smsConsent}`);
+  // 10:00 at the clinic three days on: both reminders fall outside the quiet hours.
+  const clinicMidnight = Math.floor((Date.now() / 1000 + 8 * 3600) / 86400) * 86400 - 8 * 3600;
+  must(await call('POST', `/patient/${found.id}/appointments`, { token: admin, body: { start_time: clinicMidnight + 3 * 86400 + 10 * 3600 } }), 'book');
+  await go(page, 'reminders');
+  await page.getByRole('tab', { name: '发送记录' }).click();
+  await expectCount(row(page, '提醒测试'), 2, 'reminders of the booking');
+  await row(page, '提醒测试').first().locator('.el-tag', { hasText: '待发送' }).waitFor();
+  await snap(page, 'reminders');
+  await page.context().close();
+});
+
 // Last: the patient it registers would move others off the pool's first page.
 test('times are the clinic\'s in a browser in another zone: the form\'s default 登记时间 is what the list shows', async () => {
   const page = await newPage('utc', { timezoneId: 'UTC' });

@@ -329,6 +329,11 @@ func TestRemindersGoOutAtMostOnceAcrossProcessesAndRestarts(t *testing.T) {
 		if len(held.calls) != 0 {
 			t.Fatalf("sent again: %d more calls", len(held.calls))
 		}
+		// Its answer, late, is what the log keeps.
+		sent = e.call(t, "GET", api+"/reminder/outbox", query("token", w.manager.token, "status", "sent", "per_page", "1"))
+		if got := field(t, sent, "count"); fmt.Sprint(got) != strconv.Itoa(patients+1) {
+			t.Fatalf("sent in the log: %v", got)
+		}
 		if pass := sendDue(t, worker(e, held), monday(14, 30)); pass != (reminder.Pass{}) {
 			t.Fatalf("later: %+v", pass)
 		}

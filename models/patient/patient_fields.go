@@ -151,7 +151,7 @@ var patientFields = numbered([]PatientField{
 		exportColumn{"下次回访", 21, func(r *ExportRecord, loc *time.Location) string { return localTime(r.NextFollowupTime, loc) }}),
 	readOnly(field("revenue", func(p *Patient) *int64 { return &p.Revenue },
 		exportColumn{"消费金额(元)", 22, func(r *ExportRecord, _ *time.Location) string { return Yuan(r.Revenue) }})),
-	field("sms_consent", func(p *Patient) *int8 { return &p.SmsConsent }, exportColumn{}),
+	field("sms_consent", func(p *Patient) *int8 { return &p.SmsConsent }, exportColumn{"短信提醒", 0, nil}),
 })
 
 // phoneField keeps the number's digits with it and masks it for viewers

@@ -64,7 +64,7 @@ func (w Worker) SendDue(ctx context.Context, now time.Time) (Pass, error) {
 	db := w.DB.WithContext(ctx)
 	res := db.Model(&Reminder{}).Where(clause.Eq{Column: "status", Value: StatusSending}).
 		Where("claimed_at < ?", now.Add(-w.Lease).Unix()).
-		Updates(map[string]any{"status": StatusUnknown, "claim": nil, "error": reasonInterrupted, "updated_at": now})
+		Updates(map[string]any{"status": StatusUnknown, "error": reasonInterrupted, "updated_at": now}) // the claim stays: a late answer still lands
 	if res.Error != nil {
 		return pass, res.Error
 	}

@@ -14,6 +14,7 @@ export function formFields(patient, viewerId) {
     doctor_id: p?.doctorId ?? '', keyword: p?.keyword ?? '', landing_page: p?.landingPage ?? '',
     add_time: fromSeconds(p?.addTime) || clinicNow(), state: p?.state ?? '0', order_time: fromSeconds(p?.orderTime),
     author_id: p?.authorId ?? viewerId, advisory_content: p?.advisoryContent ?? '', remarks: p?.remarks ?? '',
+    sms_consent: p?.smsConsent ?? '0',
   }
 }
 

@@ -37,7 +37,7 @@ describe('a registration', () => {
     const fields = { ...formFields(null, '9'), name: '李四', tel: '13500001111', add_time: fromSeconds(1764720000) }
     expect(formPayload(fields, null, '9')).toEqual({
       name: '李四', sex: '0', age: '', tel: '13500001111', wechat: '', qq: '', area: '', media_from_id: '', advisory_way: '',
-      disease_id: '', doctor_id: '', keyword: '', landing_page: '', add_time: '1764720000', state: '0', advisory_content: '', remarks: '',
+      disease_id: '', doctor_id: '', keyword: '', landing_page: '', add_time: '1764720000', state: '0', advisory_content: '', remarks: '', sms_consent: '0',
     })
   })
 

@@ -10,6 +10,7 @@ export const screens = [
   { path: '/dashboard', title: '仪表盘', icon: 'Odometer', component: () => import('./views/DashboardView.vue'), perm: 'patient.list' },
   { path: '/patients', title: '客户池', icon: 'User', component: () => import('./views/PatientsView.vue'), perm: 'patient.list' },
   { path: '/appointments', title: '预约日历', icon: 'Calendar', component: () => import('./views/AppointmentsView.vue'), perm: 'patient.list' },
+  { path: '/reminders', title: '短信提醒', icon: 'ChatDotRound', component: () => import('./views/RemindersView.vue'), perm: 'schedule.manage' },
   { path: '/followups', title: '今日回访', icon: 'Bell', component: () => import('./views/FollowupsView.vue'), perm: 'patient.list' },
   { path: '/recycle', title: '回收站', icon: 'Delete', component: () => import('./views/RecycleView.vue'), perm: 'patient.restore' },
   { path: '/import', title: '线索导入', icon: 'Upload', component: () => import('./views/LeadImportView.vue'), perm: 'patient.import' },

@@ -40,6 +40,7 @@ export const PATIENT_FIELDS = [
   {"name":"landingPage","label":"页面URL","maxLength":500,"writable":true},
   {"name":"nextFollowupTime","label":"下次回访","writable":true},
   {"name":"revenue","label":"消费金额(元)","writable":false},
+  {"name":"smsConsent","label":"短信提醒","writable":true},
 ]
 
 export const PERMISSIONS = [
