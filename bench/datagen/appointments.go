@@ -47,8 +47,8 @@ func fillBook(ctx context.Context, db *gorm.DB, rng *rand.Rand, n, doctors, year
 			return err
 		}
 	}
-	var span struct{ Min, Max uint64 }
-	if err := db.Table("patients").Select("MIN(id) AS min, MAX(id) AS max").Scan(&span).Error; err != nil {
+	var span struct{ Min, Max, First, Last uint64 }
+	if err := db.Table("patients").Select("MIN(id) AS min, MAX(id) AS max, MIN(add_time) AS first, MAX(add_time) AS last").Scan(&span).Error; err != nil {
 		return err
 	}
 	if span.Max == 0 {
@@ -81,7 +81,7 @@ func fillBook(ctx context.Context, db *gorm.DB, rng *rand.Rand, n, doctors, year
 		start := starts[i]
 		doctor := ids[rng.IntN(len(ids))]
 		author := authors[rng.IntN(len(authors))]
-		a := appointment.Appointment{PatientID: span.Min + uint64(rng.Int64N(int64(span.Max-span.Min+1))), DoctorID: &doctor,
+		a := appointment.Appointment{PatientID: bookedPatient(rng, start, span.Min, span.Max, span.First, span.Last), DoctorID: &doctor,
 			StartTime: start.Unix(), EndTime: start.Add(30 * time.Minute).Unix(), Status: appointment.StatusBooked,
 			BookedBy: &author, BookedByName: "kefu", CreatedAt: start.AddDate(0, 0, -3), UpdatedAt: start}
 		if start.Before(now) {
@@ -117,4 +117,19 @@ func fillBook(ctx context.Context, db *gorm.DB, rng *rand.Rand, n, doctors, year
 	}
 	fmt.Printf("done: %d appointments in %s\n", n, time.Since(began).Round(time.Second))
 	return nil
+}
+
+// bookedPatient is a patient registered up to 30 days before start, as
+// a clinic's bookings are mostly of fresh leads: patients' ids follow
+// their registration, so the id is read off the line from the first
+// (minID, first add_time) to the last. The calendar of a week then
+// reads the pages of a month's registrations, not of every year's.
+func bookedPatient(rng *rand.Rand, start time.Time, minID, maxID, first, last uint64) uint64 {
+	added := start.Unix() - rng.Int64N(30*86400)
+	added = min(max(added, int64(first)), int64(last))
+	if last == first {
+		return minID
+	}
+	id := minID + uint64(float64(added-int64(first))/float64(last-first)*float64(maxID-minID))
+	return min(id, maxID)
 }
