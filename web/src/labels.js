@@ -152,3 +152,11 @@ export function dayRange(fromKey, toKey, timeZone) {
   return { from: dayStart(fromKey, timeZone), to: dayStart(shiftDay(toKey, 1), timeZone) - 1 }
 }
 
+
+// shortTime is formatTime without this year's year: "12-07 16:43" for the
+// narrow columns of a list ("2025-12-07 16:43" for another year's).
+export function shortTime(seconds) {
+  const full = formatTime(seconds)
+  const year = formatTime(Date.now() / 1000).slice(0, 5)
+  return full.startsWith(year) ? full.slice(5) : full
+}
