@@ -13,8 +13,9 @@ import (
 
 // VisitController books and records the visits (就诊) of patients.
 type VisitController struct {
-	DB  *gorm.DB
-	Now func() time.Time
+	DB     *gorm.DB
+	Now    func() time.Time
+	Booked visit.Booked // the appointment book follows the visits
 }
 
 type visitJSON struct {
@@ -97,7 +98,7 @@ func (vc VisitController) Create(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	visit, p, err := visit.AddVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Now())
+	visit, p, err := visit.AddVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Booked, vc.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func (vc VisitController) Update(c *gin.Context) (any, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	visit, p, err := visit.UpdateVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Now())
+	visit, p, err := visit.UpdateVisit(c.Request.Context(), vc.DB, viewer, id, in, vc.Booked, vc.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ import (
 	"crm/models/dict"
 	"crm/models/patient"
 	"crm/models/settings"
+	"crm/models/visit"
 	"crm/models/store"
 	"crm/web"
 )
@@ -159,7 +160,11 @@ func Engine(d Deps) (*gin.Engine, error) {
 	patients := controllers.PatientController{DB: d.DB, Now: d.Clock, Registrar: registrar, Clinic: clinic}
 	dicts := controllers.DictController{DB: d.DB, Now: d.Clock}
 	followups := controllers.FollowupController{DB: d.DB, Now: d.Clock, Clinic: clinic}
-	visits := controllers.VisitController{DB: d.DB, Now: d.Clock}
+	// A visit booked or arrived books or arrives its appointment with it.
+	visits := controllers.VisitController{DB: d.DB, Now: d.Clock,
+		Booked: func(tx *gorm.DB, v access.Viewer, p patient.Patient, vs visit.Visit, now time.Time) error {
+			return appointment.FollowVisit(tx, v, p, vs.OrderTime, vs.DoctorID, vs.ReachTime != nil, clinic.SettingsIn(tx.Statement.Context).Location(), now)
+		}}
 	notices := controllers.NoticeController{DB: d.DB, Now: d.Clock}
 	settings := controllers.SettingController{DB: d.DB, Now: d.Clock, Clinic: clinic}
 	reminders := controllers.ReminderController{DB: d.DB, Now: d.Clock}

@@ -412,3 +412,42 @@ func TestAppointmentReport(t *testing.T) {
 		wantError(t, week(w.alice.token, "doctor"), 48001, "用户没有权限")
 	})
 }
+
+// The console books and arrives by visits: each visit's booking is the
+// patient's appointment, moved with it, arrived with it, and refused when
+// its slot is full.
+func TestVisitsBookAndArriveTheirAppointment(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorkflow(t, e)
+		now := e.clock.Now().Unix()
+		wantAnswer(t, saveSchedule(t, e, w.manager.token, "1", "1 09:00-11:00 60 1", ""))
+		visits := api + "/patient/" + w.patient + "/visits"
+		appointments := api + "/patient/" + w.patient + "/appointments"
+		wantAnswer(t, e.call(t, "POST", visits, form("token", w.alice.token, "order_time", strconv.FormatInt(monday(9, 0), 10), "doctor_id", "1")))
+		wantJSON(t, e.call(t, "GET", appointments, query("token", w.alice.token)), `{"appointment_data": [`+
+			appointmentJSON("1", w.patient, `"1"`, monday(9, 0), monday(10, 0), "booked", "null", w.alice, now, now)+`], "noShows": "0"}`)
+
+		// The slot holds one: another patient's visit there is refused, and
+		// not stored.
+		other := e.createPatient(t, w.alice.token, "name", "李四", "add_time", "1700000000", "state", "0")
+		wantError(t, e.call(t, "POST", api+"/patient/"+other+"/visits", form("token", w.alice.token,
+			"order_time", strconv.FormatInt(monday(9, 0), 10), "doctor_id", "1")), 46002, "该时段已约满，请选择其他时间")
+		wantJSON(t, e.call(t, "GET", api+"/patient/"+other+"/visits", query("token", w.alice.token)), `{"visit_data": []}`)
+
+		// Moved with its visit: one row, where it came from kept.
+		wantAnswer(t, e.call(t, "PATCH", api+"/visit/1", form("token", w.alice.token, "order_time", strconv.FormatInt(monday(10, 0), 10))))
+		wantJSON(t, e.call(t, "GET", appointments, query("token", w.alice.token)), `{"appointment_data": [`+
+			appointmentJSON("1", w.patient, `"1"`, monday(10, 0), monday(11, 0), "booked", fmt.Sprintf(`"%d"`, monday(9, 0)), w.alice, now, now)+`], "noShows": "0"}`)
+
+		// A visit today, arrived: today's appointment is arrived.
+		today := e.createPatient(t, w.alice.token, "name", "王五", "add_time", "1700000000", "state", "0")
+		booked := e.call(t, "POST", api+"/patient/"+today+"/visits", form("token", w.alice.token, "order_time", strconv.FormatInt(now+60, 10)))
+		visit := field(t, booked, "visit").(map[string]any)["id"].(string) // MariaDB spent an id on the refused one
+		wantAnswer(t, e.call(t, "PATCH", api+"/visit/"+visit, form("token", w.manager.token, "reach_time", strconv.FormatInt(now, 10))))
+		rows := field(t, e.call(t, "GET", api+"/patient/"+today+"/appointments", query("token", w.alice.token)), "appointment_data").([]any)
+		if len(rows) != 1 || rows[0].(map[string]any)["status"] != "arrived" {
+			t.Fatalf("today's appointment: %v", rows)
+		}
+	})
+}

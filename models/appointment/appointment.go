@@ -365,14 +365,14 @@ type Entry struct {
 func List(ctx context.Context, db *gorm.DB, v access.Viewer, f Filter) ([]Entry, error) {
 	// The viewer's scope on the joined patient (author_id is the patient's:
 	// appointments have none), not an IN over every visible patient.
-	from := "appointments"
+	q := db.WithContext(ctx).Model(&Appointment{})
 	if f.DoctorID != nil && db.Dialector.Name() == "mysql" {
 		// A doctor's range in (doctor, start, id) order: MariaDB would take
 		// the seat index, whose order is not the calendar's, and sort the
 		// week's ~600 rows (11 ms against 2.5 ms at 3M appointments).
-		from = "appointments USE INDEX (idx_appointments_doctor)"
+		q = q.Table("appointments USE INDEX (idx_appointments_doctor)")
 	}
-	q := access.Scoped(db.WithContext(ctx).Model(&Appointment{}).Table(from).Select("appointments.*, patients.name AS patient_name").
+	q = access.Scoped(q.Select("appointments.*, patients.name AS patient_name").
 		Joins("JOIN patients ON patients.id = appointments.patient_id").
 		Where("patients.deleted_at IS NULL"), v).
 		Where("appointments.start_time BETWEEN ? AND ?", f.From, f.To)

@@ -119,3 +119,20 @@ func BookRegistered(tx *gorm.DB, v access.Viewer, p patient.Patient, loc *time.L
 		BookedBy: &userID, BookedByName: v.Username, CreatedAt: now, UpdatedAt: now}
 	return insert(tx, &a, loc)
 }
+
+// FollowVisit brings the book in step with a visit of the patient (the
+// console books and arrives by visits): a booking at orderTime books the
+// patient's open appointment there with the visit's doctor (or the
+// patient's), or moves it; an arrival arrives the patient's appointments
+// of the clinic's today. A full slot or a time off the schedule refuses
+// the visit, as it would the booking.
+func FollowVisit(tx *gorm.DB, v access.Viewer, p patient.Patient, orderTime int64, doctorID *uint64, arrived bool, loc *time.Location, now time.Time) error {
+	if arrived {
+		return endOpen(tx, v, p.ID, StatusArrived, dayOf(now, loc), now)
+	}
+	p.OrderTime = &orderTime
+	if doctorID != nil {
+		p.DoctorID = doctorID
+	}
+	return bookFromEdit(tx, v, p, loc, now)
+}

@@ -65,6 +65,12 @@ type VisitInput struct {
 
 var ErrReachBeforeOrder = apierr.Invalid("reach_time")
 
+// Booked brings the appointment book in step with a visit, in the visit's
+// transaction: a booking books (or moves) the patient's open appointment,
+// an arrival arrives it. Set by the routes (the book needs the clinic's
+// zone); nil: visits touch no appointment.
+type Booked func(tx *gorm.DB, v access.Viewer, p patient.Patient, visit Visit, now time.Time) error
+
 // AddVisit books a visit of a patient the viewer may edit (as an edit:
 // another's patient needs patient.edit_all). The patient follows: its
 // order time becomes this booking's, it is booked (1) unless it has
@@ -72,7 +78,7 @@ var ErrReachBeforeOrder = apierr.Invalid("reach_time")
 // patient.confirm_arrival) with its first reach time kept; a patient
 // without a doctor or disease takes the visit's. First defaults to
 // whether the patient had no visit yet. An amount needs visit.charge.
-func AddVisit(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint64, in VisitInput, now time.Time) (Visit, patient.Patient, error) {
+func AddVisit(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint64, in VisitInput, booked Booked, now time.Time) (Visit, patient.Patient, error) {
 	var visit Visit
 	var p patient.Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -104,8 +110,10 @@ func AddVisit(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint6
 		if after.State != patient.StateArrived {
 			after.State = patient.StateWaiting
 		}
-		p, err = followVisit(tx, v, before, after, nil, &visit, now)
-		return err
+		if p, err = followVisit(tx, v, before, after, nil, &visit, now); err != nil || booked == nil {
+			return err
+		}
+		return booked(tx, v, p, visit, now)
 	})
 	return visit, p, err
 }
@@ -114,7 +122,7 @@ func AddVisit(ctx context.Context, db *gorm.DB, v access.Viewer, patientID uint6
 // viewer may edit; the patient follows as for AddVisit (an arrival makes
 // it arrived; its order time follows the visit's if this is its latest
 // booking).
-func UpdateVisit(ctx context.Context, db *gorm.DB, v access.Viewer, visitID uint64, in VisitInput, now time.Time) (Visit, patient.Patient, error) {
+func UpdateVisit(ctx context.Context, db *gorm.DB, v access.Viewer, visitID uint64, in VisitInput, booked Booked, now time.Time) (Visit, patient.Patient, error) {
 	var visit Visit
 	var p patient.Patient
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -143,11 +151,17 @@ func UpdateVisit(ctx context.Context, db *gorm.DB, v access.Viewer, visitID uint
 			return err
 		}
 		after := before
-		if before.OrderTime != nil && *before.OrderTime == old.OrderTime {
+		latest := before.OrderTime != nil && *before.OrderTime == old.OrderTime
+		if latest {
 			after.OrderTime = &visit.OrderTime
 		}
-		p, err = followVisit(tx, v, before, after, &old, &visit, now)
-		return err
+		if p, err = followVisit(tx, v, before, after, &old, &visit, now); err != nil || booked == nil {
+			return err
+		}
+		if visit.ReachTime == nil && !latest || old.ReachTime != nil {
+			return nil // an older booking's visit, or one arrived before: not the open appointment
+		}
+		return booked(tx, v, p, visit, now)
 	})
 	return visit, p, err
 }
