@@ -28,8 +28,8 @@ import (
 	"crm/models/dict"
 	"crm/models/patient"
 	"crm/models/settings"
-	"crm/models/visit"
 	"crm/models/store"
+	"crm/models/visit"
 	"crm/web"
 )
 
