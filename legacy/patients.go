@@ -2,6 +2,7 @@ package legacy
 
 import (
 	"context"
+	"crm/models/appointment"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -205,6 +206,9 @@ func (im *importer) write(tx *gorm.DB, t *TableReport, oldIDs []int64, patients 
 		return err
 	}
 	t.Imported += len(patients)
+	if err := appointment.ImportBooked(tx, patients, Actor, now); err != nil {
+		return err
+	}
 	return rememberPatients(tx, oldIDs, patients, now)
 }
 

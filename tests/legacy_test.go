@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"crm/models/appointment"
 	"crypto/md5"
 	"database/sql"
 	"encoding/hex"
@@ -237,7 +238,8 @@ INSERT INTO patient VALUES
   (103, '时间坏', 0, NULL, NULL, NULL, NULL, 'abc', NULL, NULL, NULL, 1, 0, NULL, NULL, NULL, NULL, NULL, NULL),
   (104, '状态坏', 0, NULL, NULL, NULL, NULL, '1491983358', NULL, NULL, NULL, 1, 7, NULL, NULL, NULL, NULL, NULL, NULL),
   (105, '无人', 0, NULL, NULL, NULL, NULL, '1491983359', NULL, NULL, 2, NULL, 3, NULL, 3, 5, NULL, NULL, NULL),
-  (106, '登记人被拒', 0, '+86 13900001111', NULL, NULL, NULL, '1491983360', NULL, NULL, NULL, 3, 1, NULL, NULL, NULL, NULL, NULL, NULL);
+  (106, '登记人被拒', 0, '+86 13900001111', NULL, NULL, NULL, '1491983360', NULL, NULL, NULL, 3, 1, NULL, NULL, NULL, NULL, NULL, NULL),
+  (107, '预约中', 0, '13900002222', NULL, NULL, NULL, '1491983361', '1900000000', NULL, NULL, 1, 1, NULL, 1, NULL, NULL, NULL, NULL);
 `)
 }
 
@@ -254,7 +256,7 @@ func TestLegacyImportFixture(t *testing.T) {
 			}
 			want := map[string]string{
 				"admin": "4/3/0/1", "disease": "3/1/1/1", "doctors": "3/2/1/0", "media": "2/1/1/0",
-				"advisory ways (patient.advisoryWay)": "2/1/1/0", "menu": "3/2/1/0", "log": "2/0/0/2", "patient": "7/4/0/3",
+				"advisory ways (patient.advisoryWay)": "2/1/1/0", "menu": "3/2/1/0", "log": "2/0/0/2", "patient": "8/5/0/3",
 			}
 			for table, w := range want {
 				if got := counts(report, table); got != w {
@@ -316,6 +318,16 @@ func TestLegacyImportFixture(t *testing.T) {
 			wantPatient(t, e.call(t, "GET", api+"/patient/101/", query("token", admin.token)), "patient", map[string]any{
 				"id": "101", "name": "悬空", "addTime": 1491983356, "authorId": 1, "state": 0,
 			})
+			// An open booking comes over as its appointment, in the book.
+			var booked []appointment.Appointment
+			e.db.Where("patient_id = ?", 107).Find(&booked)
+			if len(booked) != 1 || booked[0].StartTime != 1900000000 || booked[0].Status != appointment.StatusBooked ||
+				booked[0].DoctorID == nil || *booked[0].DoctorID != zhao.ID || booked[0].BookedByName != legacy.Actor {
+				t.Errorf("patient 107's appointments: %+v", booked)
+			}
+			if n := count(t, e.db, "appointments"); n != 1 {
+				t.Errorf("%d appointments, want only the open booking's", n)
+			}
 			if resp := e.call(t, "GET", api+"/patient/105/", query("token", admin.token)); !strings.Contains(string(resp.body), `"advisoryWay":"咨询方式5"`) {
 				t.Errorf("unnamed advisory way: %s", resp.body)
 			}

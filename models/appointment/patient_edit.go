@@ -136,3 +136,23 @@ func FollowVisit(tx *gorm.DB, v access.Viewer, p patient.Patient, orderTime int6
 	}
 	return bookFromEdit(tx, v, p, loc, now)
 }
+
+// ImportBooked writes the appointments of imported patients still booked
+// (state 1 with an order time), as the book holds them: with their doctor,
+// for UnscheduledMinutes, holding no seat (the old system kept no
+// capacity), booked by actor. No reminders: the old bookings were made
+// before the clinic's rules.
+func ImportBooked(tx *gorm.DB, patients []patient.Patient, actor string, now time.Time) error {
+	var rows []Appointment
+	for _, p := range patients {
+		if p.State != patient.StateWaiting || p.OrderTime == nil {
+			continue
+		}
+		rows = append(rows, Appointment{PatientID: p.ID, DoctorID: p.DoctorID, StartTime: *p.OrderTime,
+			EndTime: *p.OrderTime + UnscheduledMinutes*60, Status: StatusBooked, BookedByName: actor, CreatedAt: now, UpdatedAt: now})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(rows, 500).Error
+}
