@@ -1,0 +1,1 @@
+import{cn as e}from"./index-D4KOzaqJ.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

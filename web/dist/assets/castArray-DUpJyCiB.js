@@ -1,1 +1,0 @@
-import{cn as e}from"./index-B6fkYoZy.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,0 +1,1 @@
+import{t as e}from"./_baseClone-DS-zdEBQ.js";var t=1,n=4;function r(r){return e(r,t|n)}export{r as t};

@@ -1,0 +1,1 @@
+import{Xn as e,xr as t}from"./index-D4KOzaqJ.js";var n=`(max-width: 639px)`,r=`(min-width: 1600px)`;function i(n){let r=window.matchMedia(n),i=t(r.matches),a=e=>{i.value=e.matches};return r.addEventListener(`change`,a),e(()=>r.removeEventListener(`change`,a)),i}var a=()=>i(n),o=()=>i(r);export{o as n,a as t};

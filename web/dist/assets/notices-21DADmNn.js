@@ -1,0 +1,1 @@
+import{E as e,k as t}from"./index-D4KOzaqJ.js";var n=t=>e(`/notice`,t),r=e=>t(`/notice/${e}/read`);export{r as n,n as t};

@@ -1,1 +1,0 @@
-import{E as e,k as t}from"./index-B6fkYoZy.js";var n=t=>e(`/notice`,t),r=e=>t(`/notice/${e}/read`);export{r as n,n as t};

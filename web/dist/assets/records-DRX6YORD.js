@@ -1,1 +1,0 @@
-import{D as e,O as t,k as n,w as r}from"./index-B6fkYoZy.js";import{n as i,t as a}from"./feedback-Dp3MMK8M.js";function o(r,i,o,s=`已保存`){return a(()=>i?t(`${r}/${i}`,o):n(r,o,{idempotencyKey:e()}),s)}async function s(e,t,n){return await i(n)?!!await a(()=>r(`${e}/${t}`),`已删除`):!1}export{o as n,s as t};

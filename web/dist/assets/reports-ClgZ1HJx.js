@@ -1,0 +1,1 @@
+import{E as e}from"./index-D4KOzaqJ.js";var t=()=>e(`/dashboard`),n=(t,n)=>e(t,n),r=t=>e(`/report/funnel`,t),i=t=>e(`/report/followups`,t),a=t=>e(`/rank`,t);export{n as a,a as i,i as n,r,t};

@@ -1,0 +1,1 @@
+import{E as e,O as t,k as n}from"./index-D4KOzaqJ.js";var r=t=>e(`/patient/${t}/visits`),i=(e,t,r)=>n(`/patient/${e}/visits`,t,{idempotencyKey:r}),a=(e,n)=>t(`/visit/${e}`,n);export{r as n,a as r,i as t};
